@@ -1,0 +1,136 @@
+package lang
+
+import (
+	"errors"
+	"strings"
+)
+
+// Unescape decodes a quoted token, delimiters included, the way libsinsp
+// does: \b \f \n \r \t \\ \/ and \xHH everywhere, \" only inside "...",
+// \' only inside '...', and the legacy "\ " that yields one backslash
+// (some published rules depend on it).
+func Unescape(tok string) (string, error) {
+	if len(tok) < 2 {
+		return "", errors.New("truncated quoted string")
+	}
+	delim := tok[0]
+	end := len(tok) - 1
+	if !strings.ContainsRune(tok[1:end], '\\') {
+		return tok[1:end], nil
+	}
+	var b strings.Builder
+	b.Grow(end)
+	for i := 1; i < end; i++ {
+		c := tok[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if i >= end {
+			// A trailing backslash before the closing delimiter is dropped,
+			// as libsinsp's loop simply ends there.
+			break
+		}
+		switch tok[i] {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case ' ', '\\':
+			b.WriteByte('\\')
+		case '/':
+			b.WriteByte('/')
+		case '"':
+			if delim != '"' {
+				return "", errors.New("invalid \\\" escape in '-quoted string")
+			}
+			b.WriteByte('"')
+		case '\'':
+			if delim != '\'' {
+				return "", errors.New("invalid \\' escape in \"-quoted string")
+			}
+			b.WriteByte('\'')
+		case 'x':
+			if i+2 >= end {
+				return "", errors.New("truncated hex char escape sequence")
+			}
+			hi, ok1 := hexVal(tok[i+1])
+			lo, ok2 := hexVal(tok[i+2])
+			if !ok1 || !ok2 {
+				return "", errors.New("invalid hex char escape sequence: " + tok[i+1:i+3])
+			}
+			b.WriteByte(hi<<4 | lo)
+			i += 2
+		default:
+			return "", errors.New("unsupported string escape sequence: \\" + string(tok[i]))
+		}
+	}
+	return b.String(), nil
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// Quote returns s as a condition operand: bare when it lexes as a bare
+// string by itself, otherwise double-quoted with escapes.
+func Quote(s string) string {
+	if s != "" && isBareString(s) {
+		return s
+	}
+	return quoteAlways(s)
+}
+
+func quoteAlways(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case 0:
+			b.WriteString(`\x00`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func isBareString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isBareChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
