@@ -265,3 +265,51 @@ func Walk(e Expr, fn func(Expr) bool) {
 		Walk(n.Right, fn)
 	}
 }
+
+// Clone returns a deep copy of a tree.
+func Clone(e Expr) Expr {
+	switch n := e.(type) {
+	case *And:
+		c := &And{At: n.At, Children: make([]Expr, len(n.Children))}
+		for i, ch := range n.Children {
+			c.Children[i] = Clone(ch)
+		}
+		return c
+	case *Or:
+		c := &Or{At: n.At, Children: make([]Expr, len(n.Children))}
+		for i, ch := range n.Children {
+			c.Children[i] = Clone(ch)
+		}
+		return c
+	case *Not:
+		return &Not{At: n.At, Child: Clone(n.Child)}
+	case *Identifier:
+		c := *n
+		return &c
+	case *Value:
+		c := *n
+		return &c
+	case *List:
+		return &List{At: n.At, Values: append([]string(nil), n.Values...)}
+	case *Field:
+		c := *n
+		return &c
+	case *Transformer:
+		c := &Transformer{At: n.At, Name: n.Name, Arg: n.Arg, HasArg: n.HasArg, Args: make([]Expr, len(n.Args))}
+		for i, a := range n.Args {
+			c.Args[i] = Clone(a)
+		}
+		return c
+	case *TransformerList:
+		c := &TransformerList{At: n.At, Items: make([]Expr, len(n.Items))}
+		for i, a := range n.Items {
+			c.Items[i] = Clone(a)
+		}
+		return c
+	case *UnaryCheck:
+		return &UnaryCheck{At: n.At, Left: Clone(n.Left), Op: n.Op}
+	case *BinaryCheck:
+		return &BinaryCheck{At: n.At, Left: Clone(n.Left), Op: n.Op, Right: Clone(n.Right)}
+	}
+	return e
+}

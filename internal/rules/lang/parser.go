@@ -758,3 +758,30 @@ func isBareChar(c byte) bool {
 	}
 	return !isPosixSpace(c)
 }
+
+// ParseFieldOrTransformer parses a field or transformer expression at the
+// start of input and reports how many bytes it used; the rest is left
+// alone. Output formats use it to read %tokens.
+func ParseFieldOrTransformer(input string) (e Expr, n int, err error) {
+	p := &Parser{in: input, maxDepth: DefaultMaxDepth}
+	p.pos = Pos{Idx: 0, Line: 1, Col: 1}
+	defer func() {
+		if r := recover(); r != nil {
+			pe, ok := r.(*Error)
+			if !ok {
+				panic(r)
+			}
+			e, n, err = nil, 0, pe
+		}
+	}()
+	at := p.pos
+	if p.fieldName() {
+		e = p.parseFieldRemainder(p.last, at)
+	} else if p.transformerName() {
+		p.blank()
+		e = p.parseTransformerRemainder(strings.TrimSuffix(p.last, "("), at)
+	} else {
+		p.fail("unexpected token after '" + p.last)
+	}
+	return e, p.pos.Idx, nil
+}

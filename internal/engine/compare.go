@@ -1,0 +1,694 @@
+package engine
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+
+	"github.com/kestrel-project/kestrel/internal/engine/match"
+	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/rules/lang"
+)
+
+// splitOp separates "startswith anyof" into operator and modifier.
+func splitOp(op string) (string, string) {
+	if i := strings.IndexByte(op, ' '); i >= 0 {
+		return op[:i], op[i+1:]
+	}
+	if op == "==" {
+		return "=", ""
+	}
+	return op, ""
+}
+
+// opDisplay is how libsinsp prints an operator in error messages.
+func opDisplay(op string) string {
+	if op == "==" {
+		return "="
+	}
+	return op
+}
+
+// comparable reproduces libsinsp's operator/type compatibility table.
+func opSupported(op, mod string, t fields.Type, isList bool) string {
+	if op == "exists" {
+		return ""
+	}
+	name := opDisplay(op)
+	if isList {
+		switch t {
+		case fields.TypeCharBuf, fields.TypeUint64, fields.TypeRelTime, fields.TypeAbsTime,
+			fields.TypeBool, fields.TypeIPAddr, fields.TypeIPNet:
+		default:
+			return "list filters are not supported for type '" + t.String() + "'"
+		}
+		switch op {
+		case "in", "intersects":
+			return ""
+		}
+		return "'" + name + "' operator not supported list filters"
+	}
+	in := func(ops ...string) bool {
+		for _, o := range ops {
+			if o == op {
+				return true
+			}
+		}
+		return false
+	}
+	switch KindOf(t) {
+	case KindInt, KindUint, KindDouble:
+		if in("=", "!=", "<", "<=", ">", ">=", "in", "intersects") {
+			return ""
+		}
+		return "'" + name + "' operator not supported for numeric filters"
+	case KindBool:
+		if in("=", "!=", "in", "intersects") {
+			return ""
+		}
+		return "'" + name + "' operator not supported for numeric filters"
+	case KindIP, KindIPNet:
+		if in("=", "!=", "in", "intersects") {
+			return ""
+		}
+		if mod != "" {
+			return "'" + name + "' with modifier not supported for ip address and network filters"
+		}
+		return "'" + name + "' operator not supported for ip address and network filters"
+	case KindString:
+		if in("=", "!=", "<", "<=", ">", ">=", "contains", "in", "icontains", "startswith",
+			"glob", "pmatch", "endswith", "intersects", "iglob", "regex") {
+			return ""
+		}
+		return "'" + name + "' operator not supported for string filters"
+	case KindBytes:
+		if in("=", "!=", "contains", "in", "startswith", "endswith", "intersects", "bcontains", "bstartswith") {
+			return ""
+		}
+		return "'" + name + "' operator not supported for buffer filters"
+	}
+	return "'" + name + "' operator not supported for type '" + t.String() + "'"
+}
+
+func (c *Compiler) binary(n *lang.BinaryCheck) Cond {
+	lhs := c.operand(n.Left)
+	op, mod := splitOp(n.Op)
+	if msg := opSupported(op, mod, lhs.typ, lhs.isList()); msg != "" {
+		fail(n.At, "filter error: %s", msg)
+	}
+	switch r := n.Right.(type) {
+	case *lang.Value:
+		return c.constCheck(n, lhs, op, mod, []string{r.Value})
+	case *lang.List:
+		return c.constCheck(n, lhs, op, mod, r.Values)
+	case *lang.Field, *lang.Transformer, *lang.TransformerList:
+		return c.fieldCheck(n, lhs, op, c.operand(r))
+	}
+	fail(n.At, "filter error: unexpected right-hand side")
+	return nil
+}
+
+func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string, values []string) Cond {
+	for _, v := range values {
+		c.valueHints(n.Right.Pos(), op, v)
+	}
+	if lhs.name == "evt.type" && lhs.key == "evt.type" && c.evtypes != nil {
+		for _, v := range values {
+			if !c.evtypes.Known(v) {
+				panic(&Error{Pos: n.At, Msg: "unknown event type " + v, Unknown: true})
+			}
+		}
+		if cond := c.evtTypeFast(op, mod, values); cond != nil {
+			return cond
+		}
+	}
+	get := lhs.get
+	if lhs.isList() {
+		return listCheck(n.At, lhs, op, values)
+	}
+	var pred func(v *Value, i int) bool // value (or i-th any-of element) satisfies
+	switch lhs.kind {
+	case KindString:
+		p := stringPredicate(n.At, op, mod, values)
+		pred = func(v *Value, i int) bool {
+			if i < 0 {
+				return p(v.Str)
+			}
+			return p(v.Strs[i])
+		}
+	case KindInt:
+		rhs := make([]int64, len(values))
+		for i, s := range values {
+			rhs[i] = parseInt(n.At, s, lhs.typ)
+		}
+		p := orderedPredicate(op, mod, rhs)
+		pred = func(v *Value, i int) bool {
+			if i < 0 {
+				return p(v.Int)
+			}
+			return p(v.Ints[i])
+		}
+	case KindUint:
+		rhs := make([]uint64, len(values))
+		for i, s := range values {
+			rhs[i] = parseUint(n.At, s, lhs.typ)
+		}
+		p := orderedPredicate(op, mod, rhs)
+		pred = func(v *Value, i int) bool {
+			if i < 0 {
+				return p(v.Uint)
+			}
+			return p(v.Uints[i])
+		}
+	case KindDouble:
+		rhs := make([]float64, len(values))
+		for i, s := range values {
+			rhs[i] = float64(parseInt(n.At, s, fields.TypeInt32))
+		}
+		p := orderedPredicate(op, mod, rhs)
+		pred = func(v *Value, _ int) bool { return p(v.Float) }
+	case KindBool:
+		rhs := make([]bool, len(values))
+		for i, s := range values {
+			rhs[i] = parseBool(n.At, s)
+		}
+		p := equalityPredicate(op, mod, rhs)
+		pred = func(v *Value, _ int) bool { return p(v.Bool) }
+	case KindBytes:
+		p := bytesPredicate(n.At, op, mod, values)
+		pred = func(v *Value, _ int) bool { return p(v.Bytes) }
+	case KindIP:
+		rhs := make([]netip.Addr, len(values))
+		for i, s := range values {
+			rhs[i] = parseIP(n.At, s)
+		}
+		p := ipPredicate(op, mod, rhs)
+		pred = func(v *Value, i int) bool {
+			if i < 0 {
+				return p(v.IP)
+			}
+			return p(v.IPs[i])
+		}
+	case KindIPNet:
+		rhs := make([]netip.Prefix, len(values))
+		for i, s := range values {
+			rhs[i] = parseNet(n.At, s)
+		}
+		p := netPredicate(op, mod, rhs)
+		pred = func(v *Value, i int) bool {
+			if i < 0 {
+				return p(v.IP)
+			}
+			return p(v.IPs[i])
+		}
+	default:
+		fail(n.At, "filter error: '%s' operator not supported for type '%s'", opDisplay(op), lhs.typ)
+	}
+	if lhs.multi == AnyOf {
+		return func(f *Frame) bool {
+			v, ok := get(f)
+			if !ok {
+				return false
+			}
+			for i := 0; i < anyLen(v, lhs.kind); i++ {
+				if pred(v, i) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return func(f *Frame) bool {
+		v, ok := get(f)
+		return ok && pred(v, -1)
+	}
+}
+
+func anyLen(v *Value, k Kind) int {
+	switch k {
+	case KindString:
+		return len(v.Strs)
+	case KindInt:
+		return len(v.Ints)
+	case KindUint:
+		return len(v.Uints)
+	case KindIP, KindIPNet:
+		return len(v.IPs)
+	}
+	return 0
+}
+
+// evtTypeFast compiles evt.type = / != / in over known event names into a
+// code-set test, unless a name only maps to generic syscall events (whose
+// names are not their codes).
+func (c *Compiler) evtTypeFast(op, mod string, values []string) Cond {
+	if mod != "" || (op != "=" && op != "!=" && op != "in" && op != "intersects") {
+		return nil
+	}
+	set := make([]uint64, (c.evtypes.Max()+63)/64)
+	for _, v := range values {
+		codes, exact := c.evtypes.Codes(v)
+		if !exact {
+			return nil
+		}
+		for _, code := range codes {
+			set[code>>6] |= 1 << (code & 63)
+		}
+	}
+	has := func(t uint16) bool {
+		i := int(t >> 6)
+		return i < len(set) && set[i]&(1<<(t&63)) != 0
+	}
+	if op == "!=" {
+		return func(f *Frame) bool { return !has(f.ev.Type()) }
+	}
+	return func(f *Frame) bool { return has(f.ev.Type()) }
+}
+
+// listCheck compiles in / intersects on a list-valued field.
+func listCheck(at lang.Pos, lhs *operand, op string, values []string) Cond {
+	get := lhs.get
+	var member func(v *Value, i int) bool
+	var count func(v *Value) int
+	switch lhs.kind {
+	case KindString:
+		set := make(map[string]struct{}, len(values))
+		for _, s := range values {
+			set[s] = struct{}{}
+		}
+		member = func(v *Value, i int) bool { _, ok := set[v.Strs[i]]; return ok }
+		count = func(v *Value) int { return len(v.Strs) }
+	case KindUint:
+		set := make(map[uint64]struct{}, len(values))
+		for _, s := range values {
+			set[parseUint(at, s, lhs.typ)] = struct{}{}
+		}
+		member = func(v *Value, i int) bool { _, ok := set[v.Uints[i]]; return ok }
+		count = func(v *Value) int { return len(v.Uints) }
+	case KindBool:
+		set := map[bool]struct{}{}
+		for _, s := range values {
+			set[parseBool(at, s)] = struct{}{}
+		}
+		member = func(v *Value, i int) bool { _, ok := set[v.Uints[i] != 0]; return ok }
+		count = func(v *Value) int { return len(v.Uints) }
+	case KindIP:
+		set := map[netip.Addr]struct{}{}
+		for _, s := range values {
+			set[parseIP(at, s)] = struct{}{}
+		}
+		member = func(v *Value, i int) bool { _, ok := set[v.IPs[i]]; return ok }
+		count = func(v *Value) int { return len(v.IPs) }
+	case KindIPNet:
+		nets := make([]netip.Prefix, len(values))
+		for i, s := range values {
+			nets[i] = parseNet(at, s)
+		}
+		member = func(v *Value, i int) bool { return inNets(nets, v.IPs[i]) }
+		count = func(v *Value) int { return len(v.IPs) }
+	default:
+		fail(at, "filter error: list filters are not supported for type '%s'", lhs.typ)
+	}
+	if op == "in" {
+		return func(f *Frame) bool {
+			v, ok := get(f)
+			if !ok {
+				return false
+			}
+			for i, n := 0, count(v); i < n; i++ {
+				if !member(v, i) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return func(f *Frame) bool {
+		v, ok := get(f)
+		if !ok {
+			return false
+		}
+		for i, n := 0, count(v); i < n; i++ {
+			if member(v, i) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// stringPredicate compiles a string comparison against constants.
+func stringPredicate(at lang.Pos, op, mod string, values []string) func(string) bool {
+	for _, v := range values {
+		if strings.IndexByte(v, 0) >= 0 {
+			fail(at, "filter error: filter value cannot contain a NUL byte (\\x00)")
+		}
+	}
+	switch op {
+	case "in", "intersects":
+		return stringSet(values)
+	case "pmatch":
+		pm, err := match.CompilePMatch(values)
+		if err != nil {
+			fail(at, "filter error: %v", err)
+		}
+		return pm.Match
+	}
+	if mod == "" {
+		return stringElem(at, op, values[0])
+	}
+	if mod == "anyof" && op == "=" {
+		return stringSet(values)
+	}
+	if mod == "allof" && op == "!=" {
+		in := stringSet(values)
+		return func(s string) bool { return !in(s) }
+	}
+	elems := make([]func(string) bool, len(values))
+	for i, v := range values {
+		elems[i] = stringElem(at, op, v)
+	}
+	return modifier(mod, elems)
+}
+
+func stringSet(values []string) func(string) bool {
+	if len(values) == 1 {
+		v := values[0]
+		return func(s string) bool { return s == v }
+	}
+	set := make(map[string]struct{}, len(values))
+	for _, v := range values {
+		set[v] = struct{}{}
+	}
+	return func(s string) bool {
+		_, ok := set[s]
+		return ok
+	}
+}
+
+func stringElem(at lang.Pos, op, rhs string) func(string) bool {
+	switch op {
+	case "=":
+		return func(s string) bool { return s == rhs }
+	case "!=":
+		return func(s string) bool { return s != rhs }
+	case "<":
+		return func(s string) bool { return s < rhs }
+	case "<=":
+		return func(s string) bool { return s <= rhs }
+	case ">":
+		return func(s string) bool { return s > rhs }
+	case ">=":
+		return func(s string) bool { return s >= rhs }
+	case "contains":
+		return func(s string) bool { return strings.Contains(s, rhs) }
+	case "icontains":
+		return func(s string) bool { return match.ContainsFold(s, rhs) }
+	case "startswith":
+		return func(s string) bool { return strings.HasPrefix(s, rhs) }
+	case "endswith":
+		return func(s string) bool { return strings.HasSuffix(s, rhs) }
+	case "glob", "iglob":
+		compile := match.CompileGlob
+		if op == "iglob" {
+			compile = match.CompileIGlob
+		}
+		g, err := compile(rhs)
+		if err != nil {
+			fail(at, "filter error: %v", err)
+		}
+		return g.Match
+	case "regex":
+		re, err := match.CompileRegex(rhs)
+		if err != nil {
+			fail(at, "%v", err)
+		}
+		return re.Match
+	case "in", "intersects":
+		return func(s string) bool { return s == rhs }
+	case "pmatch":
+		pm, err := match.CompilePMatch([]string{rhs})
+		if err != nil {
+			fail(at, "filter error: %v", err)
+		}
+		return pm.Match
+	}
+	fail(at, "filter error: '%s' operator not supported for string filters", op)
+	return nil
+}
+
+// modifier combines per-element predicates under oneof/anyof/allof.
+func modifier[T any](mod string, elems []func(T) bool) func(T) bool {
+	switch mod {
+	case "oneof":
+		return func(x T) bool {
+			n := 0
+			for _, e := range elems {
+				if e(x) {
+					if n++; n > 1 {
+						return false
+					}
+				}
+			}
+			return n == 1
+		}
+	case "anyof":
+		return func(x T) bool {
+			for _, e := range elems {
+				if e(x) {
+					return true
+				}
+			}
+			return false
+		}
+	default: // allof
+		return func(x T) bool {
+			for _, e := range elems {
+				if !e(x) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+}
+
+type ordered interface {
+	~int64 | ~uint64 | ~float64
+}
+
+func orderedPredicate[T ordered](op, mod string, rhs []T) func(T) bool {
+	elem := func(r T) func(T) bool {
+		switch op {
+		case "!=":
+			return func(x T) bool { return x != r }
+		case "<":
+			return func(x T) bool { return x < r }
+		case "<=":
+			return func(x T) bool { return x <= r }
+		case ">":
+			return func(x T) bool { return x > r }
+		case ">=":
+			return func(x T) bool { return x >= r }
+		}
+		return func(x T) bool { return x == r }
+	}
+	if op == "in" || op == "intersects" || (mod == "anyof" && op == "=") {
+		if len(rhs) == 1 {
+			return elem(rhs[0])
+		}
+		set := make(map[T]struct{}, len(rhs))
+		for _, r := range rhs {
+			set[r] = struct{}{}
+		}
+		return func(x T) bool { _, ok := set[x]; return ok }
+	}
+	if mod == "" {
+		return elem(rhs[0])
+	}
+	elems := make([]func(T) bool, len(rhs))
+	for i, r := range rhs {
+		elems[i] = elem(r)
+	}
+	return modifier(mod, elems)
+}
+
+func equalityPredicate[T comparable](op, mod string, rhs []T) func(T) bool {
+	elem := func(r T) func(T) bool {
+		if op == "!=" {
+			return func(x T) bool { return x != r }
+		}
+		return func(x T) bool { return x == r }
+	}
+	if mod == "" && op != "in" && op != "intersects" {
+		return elem(rhs[0])
+	}
+	elems := make([]func(T) bool, len(rhs))
+	for i, r := range rhs {
+		elems[i] = elem(r)
+	}
+	if mod == "" {
+		mod = "anyof"
+	}
+	return modifier(mod, elems)
+}
+
+func bytesPredicate(at lang.Pos, op, mod string, values []string) func([]byte) bool {
+	rhs := make([][]byte, len(values))
+	for i, s := range values {
+		if op == "bcontains" || op == "bstartswith" {
+			b, err := match.DecodeHex(s)
+			if err != nil {
+				fail(at, "filter error: bcontains and bstartswith operator support hex strings only")
+			}
+			rhs[i] = b
+		} else {
+			rhs[i] = []byte(s)
+		}
+	}
+	elem := func(r []byte) func([]byte) bool {
+		switch op {
+		case "!=":
+			return func(b []byte) bool { return !bytes.Equal(b, r) }
+		case "contains", "bcontains":
+			return func(b []byte) bool { return bytes.Contains(b, r) }
+		case "startswith", "bstartswith":
+			return func(b []byte) bool { return bytes.HasPrefix(b, r) }
+		case "endswith":
+			return func(b []byte) bool { return bytes.HasSuffix(b, r) }
+		}
+		return func(b []byte) bool { return bytes.Equal(b, r) }
+	}
+	if op == "in" || op == "intersects" {
+		set := make(map[string]struct{}, len(rhs))
+		for _, r := range rhs {
+			set[string(r)] = struct{}{}
+		}
+		return func(b []byte) bool { _, ok := set[string(b)]; return ok }
+	}
+	if mod == "" {
+		return elem(rhs[0])
+	}
+	elems := make([]func([]byte) bool, len(rhs))
+	for i, r := range rhs {
+		elems[i] = elem(r)
+	}
+	return modifier(mod, elems)
+}
+
+// ipPredicate compares addresses; an IPv4 value never equals an IPv6
+// constant, so != holds across families, as in libsinsp.
+func ipPredicate(op, mod string, rhs []netip.Addr) func(netip.Addr) bool {
+	if op == "in" || op == "intersects" || (mod == "anyof" && op == "=") {
+		set := make(map[netip.Addr]struct{}, len(rhs))
+		for _, r := range rhs {
+			set[r] = struct{}{}
+		}
+		return func(a netip.Addr) bool { _, ok := set[a]; return ok }
+	}
+	return equalityPredicate(op, mod, rhs)
+}
+
+func netPredicate(op, mod string, rhs []netip.Prefix) func(netip.Addr) bool {
+	elem := func(p netip.Prefix) func(netip.Addr) bool {
+		if op == "!=" {
+			return func(a netip.Addr) bool { return !p.Contains(a) }
+		}
+		return func(a netip.Addr) bool { return p.Contains(a) }
+	}
+	if op == "in" || op == "intersects" {
+		return func(a netip.Addr) bool { return inNets(rhs, a) }
+	}
+	if mod == "" {
+		return elem(rhs[0])
+	}
+	elems := make([]func(netip.Addr) bool, len(rhs))
+	for i, r := range rhs {
+		elems[i] = elem(r)
+	}
+	return modifier(mod, elems)
+}
+
+func inNets(nets []netip.Prefix, a netip.Addr) bool {
+	for _, n := range nets {
+		if n.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldCheck compiles a comparison of two fields (val() or a transformer
+// on the right-hand side).
+func (c *Compiler) fieldCheck(n *lang.BinaryCheck, lhs *operand, op string, rhs *operand) Cond {
+	switch op {
+	case "pmatch", "regex":
+		fail(n.At, "operator '%s' doesn't support right-hand side fields", strings.ToUpper(op))
+	}
+	if lhs.kind == KindIPNet {
+		fail(n.At, "field type 'IPNET' doesn't support right-hand side fields")
+	}
+	if !lhs.isConst && lhs.flags&fields.NoRHS != 0 {
+		fail(n.At, "field '%s' doesn't support right-hand side fields", lhs.name)
+	}
+	if !rhs.isConst && rhs.flags&fields.NoRHS != 0 {
+		fail(n.At, "field '%s' can't be used as a right-hand side field", rhs.name)
+	}
+	if lhs.typ != rhs.typ || lhs.isList() != rhs.isList() {
+		fail(n.At, "field '%s' has type '%s%s' while the right-hand side field '%s' has incompatible type '%s%s'",
+			lhs.name, lhs.typ, listSuffix(lhs), rhs.name, rhs.typ, listSuffix(rhs))
+	}
+	lget, rget := lhs.get, rhs.get
+	kind := lhs.kind
+	return func(f *Frame) bool {
+		l, ok := lget(f)
+		if !ok {
+			return false
+		}
+		r, ok := rget(f)
+		if !ok {
+			return false
+		}
+		return compareValues(op, kind, l, r)
+	}
+}
+
+func listSuffix(o *operand) string {
+	if o.isList() {
+		return " (list)"
+	}
+	return ""
+}
+
+// compareValues compares two extracted scalars of the same kind. It is off
+// the common path (field-to-field checks), so it favours brevity.
+func compareValues(op string, k Kind, l, r *Value) bool {
+	switch k {
+	case KindString:
+		if op == "in" || op == "intersects" {
+			if len(r.Strs) > 0 {
+				for _, s := range r.Strs {
+					if s == l.Str {
+						return true
+					}
+				}
+				return false
+			}
+			return l.Str == r.Str
+		}
+		return stringElem(lang.Pos{}, op, r.Str)(l.Str)
+	case KindInt:
+		return orderedPredicate(op, "", []int64{r.Int})(l.Int)
+	case KindUint:
+		return orderedPredicate(op, "", []uint64{r.Uint})(l.Uint)
+	case KindDouble:
+		return orderedPredicate(op, "", []float64{r.Float})(l.Float)
+	case KindBool:
+		return equalityPredicate(op, "", []bool{r.Bool})(l.Bool)
+	case KindBytes:
+		return bytesPredicate(lang.Pos{}, op, "", []string{string(r.Bytes)})(l.Bytes)
+	case KindIP:
+		return equalityPredicate(op, "", []netip.Addr{r.IP})(l.IP)
+	}
+	return false
+}
