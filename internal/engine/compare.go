@@ -10,15 +10,18 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
 
-// splitOp separates "startswith anyof" into operator and modifier.
+// splitOp separates "startswith anyof" into operator and modifier, and
+// normalises "==" to "=" (libsinsp maps both to CO_EQ, with or without a
+// modifier).
 func splitOp(op string) (string, string) {
+	mod := ""
 	if i := strings.IndexByte(op, ' '); i >= 0 {
-		return op[:i], op[i+1:]
+		op, mod = op[:i], op[i+1:]
 	}
 	if op == "==" {
-		return "=", ""
+		op = "="
 	}
-	return op, ""
+	return op, mod
 }
 
 // opDisplay is how libsinsp prints an operator in error messages.
@@ -109,15 +112,21 @@ func (c *Compiler) binary(n *lang.BinaryCheck) Cond {
 }
 
 func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string, values []string) Cond {
+	isEvtType := lhs.name == "evt.type" && lhs.key == "evt.type" && c.evtypes != nil
+	// libsinsp handles the values one by one: compile hints, then the NUL
+	// check of string_to_rawval (every type but byte buffers), then the
+	// evt.type name validation (sinsp_filter_check_event::
+	// validate_filter_value).
 	for _, v := range values {
 		c.valueHints(n.Right.Pos(), op, v)
-	}
-	if lhs.name == "evt.type" && lhs.key == "evt.type" && c.evtypes != nil {
-		for _, v := range values {
-			if !c.evtypes.Known(v) {
-				panic(&Error{Pos: n.At, Msg: "unknown event type " + v, Unknown: true})
-			}
+		if lhs.kind != KindBytes && strings.IndexByte(v, 0) >= 0 {
+			fail(n.At, "%v", match.ErrNULValue)
 		}
+		if isEvtType && !c.evtypes.Known(v) {
+			panic(&Error{Pos: n.At, Msg: "unknown event type " + v, Unknown: true})
+		}
+	}
+	if isEvtType {
 		if cond := c.evtTypeFast(op, mod, values); cond != nil {
 			return cond
 		}
@@ -125,6 +134,11 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 	get := lhs.get
 	if lhs.isList() {
 		return listCheck(n.At, lhs, op, values)
+	}
+	if mod != "" && len(values) == 0 {
+		// compare_rhs_with_mod: no right-hand value, no match, whatever
+		// the modifier.
+		return func(*Frame) bool { return false }
 	}
 	var pred func(v *Value, i int) bool // value (or i-th any-of element) satisfies
 	switch lhs.kind {
@@ -180,7 +194,7 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 	case KindIP:
 		rhs := make([]netip.Addr, len(values))
 		for i, s := range values {
-			rhs[i] = parseIP(n.At, s)
+			rhs[i] = parseIP(n.At, s, lhs.typ)
 		}
 		p := ipPredicate(op, mod, rhs)
 		pred = func(v *Value, i int) bool {
@@ -192,7 +206,7 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 	case KindIPNet:
 		rhs := make([]netip.Prefix, len(values))
 		for i, s := range values {
-			rhs[i] = parseNet(n.At, s)
+			rhs[i] = parseNet(n.At, s, lhs.typ)
 		}
 		p := netPredicate(op, mod, rhs)
 		pred = func(v *Value, i int) bool {
@@ -295,14 +309,14 @@ func listCheck(at lang.Pos, lhs *operand, op string, values []string) Cond {
 	case KindIP:
 		set := map[netip.Addr]struct{}{}
 		for _, s := range values {
-			set[parseIP(at, s)] = struct{}{}
+			set[parseIP(at, s, lhs.typ)] = struct{}{}
 		}
 		member = func(v *Value, i int) bool { _, ok := set[v.IPs[i]]; return ok }
 		count = func(v *Value) int { return len(v.IPs) }
 	case KindIPNet:
 		nets := make([]netip.Prefix, len(values))
 		for i, s := range values {
-			nets[i] = parseNet(at, s)
+			nets[i] = parseNet(at, s, lhs.typ)
 		}
 		member = func(v *Value, i int) bool { return inNets(nets, v.IPs[i]) }
 		count = func(v *Value) int { return len(v.IPs) }
@@ -371,43 +385,66 @@ func stringPredicate(at lang.Pos, op, mod string, values []string) func(string) 
 	return modifier(mod, elems)
 }
 
+// stringSet is set membership as libsinsp's in, intersects, "= anyof" and
+// "!= allof" test it: the value without its trailing NUL bytes, compared
+// byte for byte (craft_filter_value and a hash-set lookup).
 func stringSet(values []string) func(string) bool {
 	if len(values) == 1 {
 		v := values[0]
-		return func(s string) bool { return s == v }
+		return func(s string) bool { return match.TrimNUL(s) == v }
 	}
 	set := make(map[string]struct{}, len(values))
 	for _, v := range values {
 		set[v] = struct{}{}
 	}
 	return func(s string) bool {
-		_, ok := set[s]
+		_, ok := set[match.TrimNUL(s)]
 		return ok
 	}
 }
 
+// cEqual reports whether strcmp(s, rhs) == 0, i.e. whether s up to its
+// first NUL is rhs, for a rhs without NUL bytes; it does not scan s.
+func cEqual(s, rhs string) bool {
+	if len(s) == len(rhs) {
+		return s == rhs
+	}
+	return len(s) > len(rhs) && s[len(rhs)] == 0 && s[:len(rhs)] == rhs
+}
+
+// cContains is strstr(s, rhs) != NULL for a rhs without NUL bytes: an
+// occurrence counts only if no NUL comes before it.
+func cContains(s, rhs string) bool {
+	i := strings.Index(s, rhs)
+	return i >= 0 && strings.IndexByte(s[:i], 0) < 0
+}
+
+// stringElem compiles one string comparison against a constant, with the C
+// string semantics of libsinsp's flt_compare_string: the value is seen up
+// to its first NUL (strcmp, strstr, strncmp, fnmatch).
 func stringElem(at lang.Pos, op, rhs string) func(string) bool {
 	switch op {
 	case "=":
-		return func(s string) bool { return s == rhs }
+		return func(s string) bool { return cEqual(s, rhs) }
 	case "!=":
-		return func(s string) bool { return s != rhs }
+		return func(s string) bool { return !cEqual(s, rhs) }
 	case "<":
-		return func(s string) bool { return s < rhs }
+		return func(s string) bool { return match.CString(s) < rhs }
 	case "<=":
-		return func(s string) bool { return s <= rhs }
+		return func(s string) bool { return match.CString(s) <= rhs }
 	case ">":
-		return func(s string) bool { return s > rhs }
+		return func(s string) bool { return match.CString(s) > rhs }
 	case ">=":
-		return func(s string) bool { return s >= rhs }
+		return func(s string) bool { return match.CString(s) >= rhs }
 	case "contains":
-		return func(s string) bool { return strings.Contains(s, rhs) }
+		return func(s string) bool { return cContains(s, rhs) }
 	case "icontains":
 		return func(s string) bool { return match.ContainsFold(s, rhs) }
 	case "startswith":
+		// strncmp stops at the value's NUL, which rhs cannot contain.
 		return func(s string) bool { return strings.HasPrefix(s, rhs) }
 	case "endswith":
-		return func(s string) bool { return strings.HasSuffix(s, rhs) }
+		return func(s string) bool { return strings.HasSuffix(match.CString(s), rhs) }
 	case "glob", "iglob":
 		compile := match.CompileGlob
 		if op == "iglob" {
@@ -425,7 +462,7 @@ func stringElem(at lang.Pos, op, rhs string) func(string) bool {
 		}
 		return re.Match
 	case "in", "intersects":
-		return func(s string) bool { return s == rhs }
+		return func(s string) bool { return match.TrimNUL(s) == rhs }
 	case "pmatch":
 		pm, err := match.CompilePMatch([]string{rhs})
 		if err != nil {
@@ -639,7 +676,7 @@ func (c *Compiler) fieldCheck(n *lang.BinaryCheck, lhs *operand, op string, rhs 
 			lhs.name, lhs.typ, listSuffix(lhs), rhs.name, rhs.typ, listSuffix(rhs))
 	}
 	lget, rget := lhs.get, rhs.get
-	kind := lhs.kind
+	kind, multi := lhs.kind, lhs.multi
 	return func(f *Frame) bool {
 		l, ok := lget(f)
 		if !ok {
@@ -649,7 +686,7 @@ func (c *Compiler) fieldCheck(n *lang.BinaryCheck, lhs *operand, op string, rhs 
 		if !ok {
 			return false
 		}
-		return compareValues(op, kind, l, r)
+		return compareValues(op, kind, multi, l, r)
 	}
 }
 
@@ -660,35 +697,186 @@ func listSuffix(o *operand) string {
 	return ""
 }
 
-// compareValues compares two extracted scalars of the same kind. It is off
-// the common path (field-to-field checks), so it favours brevity.
-func compareValues(op string, k Kind, l, r *Value) bool {
+// compareValues compares the values of two fields of the same kind and
+// list-ness (field-to-field checks). The right-hand values play the part
+// of libsinsp's filter values (populate_filter_values_with_rhs_extracted_
+// values): a list field on the left is in / intersects the set of the
+// right-hand list; a scalar is compared with the single right-hand value.
+// It is off the common path, so it favours brevity, but it does not
+// allocate except for glob patterns, which it compiles per event.
+func compareValues(op string, k Kind, multi Multiplicity, l, r *Value) bool {
+	switch multi {
+	case List:
+		return compareLists(op, k, l, r)
+	case AnyOf:
+		for i, n := 0, anyLen(l, k); i < n; i++ {
+			if compareScalars(op, k, elemAt(l, k, i), r) {
+				return true
+			}
+		}
+		return false
+	}
+	return compareScalars(op, k, l, r)
+}
+
+// elemAt returns the i-th value of a multi-valued Value as a scalar.
+func elemAt(v *Value, k Kind, i int) *Value {
+	var e Value
 	switch k {
 	case KindString:
-		if op == "in" || op == "intersects" {
-			if len(r.Strs) > 0 {
-				for _, s := range r.Strs {
-					if s == l.Str {
-						return true
-					}
-				}
-				return false
-			}
-			return l.Str == r.Str
-		}
-		return stringElem(lang.Pos{}, op, r.Str)(l.Str)
+		e.Str = v.Strs[i]
 	case KindInt:
-		return orderedPredicate(op, "", []int64{r.Int})(l.Int)
+		e.Int = v.Ints[i]
 	case KindUint:
-		return orderedPredicate(op, "", []uint64{r.Uint})(l.Uint)
+		e.Uint = v.Uints[i]
+	case KindIP, KindIPNet:
+		e.IP = v.IPs[i]
+	}
+	return &e
+}
+
+func compareLists(op string, k Kind, l, r *Value) bool {
+	n := listLen(l)
+	for i := 0; i < n; i++ {
+		found := false
+		switch k {
+		case KindString:
+			found = containsString(r.Strs, match.TrimNUL(l.Strs[i]))
+		case KindUint, KindBool:
+			for _, u := range r.Uints {
+				if u == l.Uints[i] {
+					found = true
+					break
+				}
+			}
+		case KindIP:
+			for _, a := range r.IPs {
+				if a == l.IPs[i] {
+					found = true
+					break
+				}
+			}
+		}
+		if op == "in" && !found {
+			return false
+		}
+		if op == "intersects" && found {
+			return true
+		}
+	}
+	return op == "in"
+}
+
+func containsString(set []string, s string) bool {
+	for _, x := range set {
+		if match.TrimNUL(x) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func compareScalars(op string, k Kind, l, r *Value) bool {
+	switch k {
+	case KindString:
+		return compareStrings(op, l.Str, r.Str)
+	case KindInt:
+		return compareOrdered(op, l.Int, r.Int)
+	case KindUint:
+		return compareOrdered(op, l.Uint, r.Uint)
 	case KindDouble:
-		return orderedPredicate(op, "", []float64{r.Float})(l.Float)
+		return compareOrdered(op, l.Float, r.Float)
 	case KindBool:
-		return equalityPredicate(op, "", []bool{r.Bool})(l.Bool)
-	case KindBytes:
-		return bytesPredicate(lang.Pos{}, op, "", []string{string(r.Bytes)})(l.Bytes)
+		return compareEquality(op, l.Bool, r.Bool)
 	case KindIP:
-		return equalityPredicate(op, "", []netip.Addr{r.IP})(l.IP)
+		return compareEquality(op, l.IP, r.IP)
+	case KindBytes:
+		return compareBytes(op, l.Bytes, r.Bytes)
+	}
+	return false
+}
+
+// compareStrings is flt_compare_string with both operands taken as C
+// strings, except for in / intersects, which compare the values without
+// their trailing NULs.
+func compareStrings(op string, l, r string) bool {
+	switch op {
+	case "in", "intersects":
+		return match.TrimNUL(l) == match.TrimNUL(r)
+	case "icontains":
+		return match.ContainsFold(l, r)
+	}
+	l, r = match.CString(l), match.CString(r)
+	switch op {
+	case "=":
+		return l == r
+	case "!=":
+		return l != r
+	case "<":
+		return l < r
+	case "<=":
+		return l <= r
+	case ">":
+		return l > r
+	case ">=":
+		return l >= r
+	case "contains":
+		return strings.Contains(l, r)
+	case "startswith":
+		return strings.HasPrefix(l, r)
+	case "endswith":
+		return strings.HasSuffix(l, r)
+	case "glob", "iglob":
+		compile := match.CompileGlob
+		if op == "iglob" {
+			compile = match.CompileIGlob
+		}
+		g, err := compile(r)
+		return err == nil && g.Match(l)
+	}
+	return false
+}
+
+func compareOrdered[T ordered](op string, l, r T) bool {
+	switch op {
+	case "=", "in", "intersects":
+		return l == r
+	case "!=":
+		return l != r
+	case "<":
+		return l < r
+	case "<=":
+		return l <= r
+	case ">":
+		return l > r
+	case ">=":
+		return l >= r
+	}
+	return false
+}
+
+func compareEquality[T comparable](op string, l, r T) bool {
+	switch op {
+	case "=", "in", "intersects":
+		return l == r
+	case "!=":
+		return l != r
+	}
+	return false
+}
+
+func compareBytes(op string, l, r []byte) bool {
+	switch op {
+	case "=", "in", "intersects":
+		return bytes.Equal(l, r)
+	case "!=":
+		return !bytes.Equal(l, r)
+	case "contains", "bcontains":
+		return bytes.Contains(l, r)
+	case "startswith", "bstartswith":
+		return bytes.HasPrefix(l, r)
+	case "endswith":
+		return bytes.HasSuffix(l, r)
 	}
 	return false
 }

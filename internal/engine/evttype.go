@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"math/bits"
-	"strconv"
 
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
@@ -314,22 +313,5 @@ func evtNumInvariant(n *lang.BinaryCheck) invariant {
 	return invariantUnknown
 }
 
-func scanU64(s string) (uint64, bool) {
-	n, neg, ok := scanInteger(s)
-	if neg {
-		n = -n
-	}
-	return n, ok
-}
-
-// codeList renders a set for messages and tests.
-func codeList(s CodeSet) string {
-	out := ""
-	for i, c := range s.Codes() {
-		if i > 0 {
-			out += ","
-		}
-		out += strconv.Itoa(int(c))
-	}
-	return out
-}
+// scanU64 is sinsp_numparser::tryparseu64.
+func scanU64(s string) (uint64, bool) { return scanUnsigned(s) }

@@ -89,7 +89,14 @@ func (c *Compiler) CompileFormat(format string) (f *Format, err error) {
 // formatToken finds the longest prefix of s that compiles as a field or
 // transformer, shrinking the candidate until one does.
 func (c *Compiler) formatToken(s string) (FormatToken, int, error) {
-	size := len(s)
+	// A prefix longer than what the parser consumes parses to the same
+	// token, so the search starts there; and no token is longer than
+	// maxTokenLen, which keeps a hostile output string from costing
+	// quadratic time.
+	size := min(len(s), maxTokenLen)
+	if _, n, err := lang.ParseFieldOrTransformer(s[:size]); err == nil {
+		size = n
+	}
 	var lastErr error
 	for size > 0 {
 		e, n, err := lang.ParseFieldOrTransformer(s[:size])
@@ -135,6 +142,9 @@ func (c *Compiler) tryOperand(e lang.Expr) (op *operand, err error) {
 	}
 	return c.operand(e), nil
 }
+
+// maxTokenLen bounds the length of one %token of an output format.
+const maxTokenLen = 4096
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 

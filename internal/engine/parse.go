@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -10,40 +11,75 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
 
-// scanInteger parses like C's sscanf("%d%c") / ("%u%c"): optional leading
-// blanks, an optional sign, decimal digits, and nothing after them. Hex is
-// not accepted, as in libsinsp. Values wrap like the C conversion.
-func scanInteger(s string) (uint64, bool, bool) {
+// scanInteger reads s as C's sscanf("%d%c") / ("%u%c") does, which is how
+// libsinsp parses numbers (sinsp_numparser): optional leading blanks, an
+// optional sign, decimal digits, and nothing after them. Hex is not
+// accepted. It returns the magnitude, the sign, and whether the magnitude
+// overflowed 64 bits.
+func scanInteger(s string) (mag uint64, neg, overflow, ok bool) {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
 		i++
 	}
-	neg := false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		neg = s[i] == '-'
 		i++
 	}
 	start := i
-	var n uint64
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		n = n*10 + uint64(s[i]-'0')
+		d := uint64(s[i] - '0')
+		if mag > (math.MaxUint64-d)/10 {
+			overflow = true
+		}
+		mag = mag*10 + d
 		i++
 	}
 	if i == start || i != len(s) {
-		return 0, false, false
+		return 0, false, false, false
 	}
-	return n, neg, true
+	return mag, neg, overflow, true
+}
+
+// scanSigned converts like strtol, which glibc's scanf uses for %d and
+// %ld: out-of-range values saturate to the int64 limits.
+func scanSigned(s string) (int64, bool) {
+	mag, neg, overflow, ok := scanInteger(s)
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case !neg && (overflow || mag > math.MaxInt64):
+		return math.MaxInt64, true
+	case neg && (overflow || mag > 1<<63):
+		return math.MinInt64, true
+	case neg:
+		return -int64(mag), true
+	}
+	return int64(mag), true
+}
+
+// scanUnsigned converts like strtoul, which glibc's scanf uses for %u and
+// %lu: a negative value wraps, an out-of-range one saturates to the
+// uint64 maximum.
+func scanUnsigned(s string) (uint64, bool) {
+	mag, neg, overflow, ok := scanInteger(s)
+	switch {
+	case !ok:
+		return 0, false
+	case overflow:
+		return math.MaxUint64, true
+	case neg:
+		return -mag, true
+	}
+	return mag, true
 }
 
 func parseInt(at lang.Pos, s string, t fields.Type) int64 {
-	n, neg, ok := scanInteger(s)
+	v, ok := scanSigned(s)
 	if !ok {
 		fail(at, "%s is not a valid number", s)
 	}
-	v := int64(n)
-	if neg {
-		v = -v
-	}
+	// parsed8/16/32 read an int32 with %d (a truncated long), then narrow.
 	switch t {
 	case fields.TypeInt8:
 		return int64(int8(v))
@@ -59,12 +95,9 @@ func parseUint(at lang.Pos, s string, t fields.Type) uint64 {
 	if t == fields.TypePort {
 		return parsePort(at, s)
 	}
-	n, neg, ok := scanInteger(s)
+	n, ok := scanUnsigned(s)
 	if !ok {
 		fail(at, "%s is not a valid number", s)
-	}
-	if neg {
-		n = -n
 	}
 	switch t {
 	case fields.TypeUint8, fields.TypeFlags8, fields.TypeL4Proto, fields.TypeSigType:
@@ -107,10 +140,12 @@ func parseBool(at lang.Pos, s string) bool {
 	return false
 }
 
-// parseIP reads an address the way libsinsp does: with a dot it must be
-// IPv4, otherwise IPv6.
-func parseIP(at lang.Pos, s string) netip.Addr {
-	if strings.IndexByte(s, '.') >= 0 {
+// parseIP reads an address the way libsinsp's string_to_rawval does for
+// the field's type: PT_IPV4ADDR and PT_IPV6ADDR use inet_pton of their
+// family; PT_IPADDR picks IPv4 when the value contains a dot, IPv6
+// otherwise.
+func parseIP(at lang.Pos, s string, t fields.Type) netip.Addr {
+	if t == fields.TypeIPv4Addr || (t != fields.TypeIPv6Addr && strings.IndexByte(s, '.') >= 0) {
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() {
 			fail(at, "unrecognized IPv4 address %s", s)
@@ -124,10 +159,13 @@ func parseIP(at lang.Pos, s string) netip.Addr {
 	return a
 }
 
-// parseNet reads a CIDR network; libsinsp requires the prefix length.
-func parseNet(at lang.Pos, s string) netip.Prefix {
+// parseNet reads a CIDR network the way libsinsp does (string_to_rawval
+// for PT_IPV4NET, the ipv6net constructor for PT_IPV6NET, and PT_IPNET
+// choosing by the presence of a dot). The prefix length is required; it is
+// read with sinsp_numparser::parseu8, so it wraps modulo 256.
+func parseNet(at lang.Pos, s string, t fields.Type) netip.Prefix {
 	slash := strings.IndexByte(s, '/')
-	if strings.IndexByte(s, '.') >= 0 {
+	if t == fields.TypeIPv4Net || (t != fields.TypeIPv6Net && strings.IndexByte(s, '.') >= 0) {
 		if slash < 0 {
 			fail(at, "unrecognized IP network %s", s)
 		}
@@ -136,14 +174,7 @@ func parseNet(at lang.Pos, s string) netip.Prefix {
 			fail(at, "unrecognized IP address %s", s)
 		}
 		mask := s[slash+1:]
-		n, neg, ok := scanInteger(mask)
-		if !ok {
-			fail(at, "%s is not a valid number", mask)
-		}
-		if neg {
-			n = -n
-		}
-		bits := int(uint8(n))
+		bits := parseU8(at, mask)
 		if bits > 32 {
 			fail(at, "invalid netmask %s", mask)
 		}
@@ -152,11 +183,25 @@ func parseNet(at lang.Pos, s string) netip.Prefix {
 	if slash < 0 {
 		fail(at, "invalid v6 netmask: %s", s)
 	}
-	p, err := netip.ParsePrefix(s)
-	if err != nil || !p.Addr().Is6() {
-		fail(at, "unrecognized IPv6 network %s", s)
+	a, err := netip.ParseAddr(s[:slash])
+	if err != nil || !a.Is6() || a.Zone() != "" {
+		fail(at, "unrecognized IPv6 address %s", s)
 	}
-	return p.Masked()
+	mask := s[slash+1:]
+	bits := parseU8(at, mask)
+	if bits == 0 || bits > 128 {
+		fail(at, "invalid v6 netmask %s", mask)
+	}
+	return netip.PrefixFrom(a, bits).Masked()
+}
+
+// parseU8 is sinsp_numparser::parseu8: a %u conversion narrowed to 8 bits.
+func parseU8(at lang.Pos, s string) int {
+	n, ok := scanUnsigned(s)
+	if !ok {
+		fail(at, "%s is not a valid number", s)
+	}
+	return int(uint8(n))
 }
 
 // valueHints adds libsinsp's compile-time hints for a constant operand: a

@@ -74,6 +74,16 @@ func indexFold(s, needle string) int {
 	}
 	c0 := lower(needle[0])
 	last := len(s) - n // last admissible start
+	if len(s) < 16 {
+		// Short haystacks (most field values): a plain scan beats the
+		// set-up cost of IndexByte.
+		for i := 0; i <= last; i++ {
+			if lower(s[i]) == c0 && equalFoldRest(s[i+1:i+n], needle[1:]) {
+				return i
+			}
+		}
+		return -1
+	}
 	if !isLowerLetter(c0) {
 		// The first byte has no case variant: let IndexByte (vectorised)
 		// find the candidates.

@@ -60,7 +60,7 @@ func TestIndexFoldRandom(t *testing.T) {
 		return string(b)
 	}
 	for i := 0; i < 100000; i++ {
-		s, n := gen(r.IntN(20)), gen(1+r.IntN(4))
+		s, n := gen(r.IntN(100)), gen(1+r.IntN(4))
 		if got, want := indexFold(s, n), naiveIndexFold(s, n); got != want {
 			t.Fatalf("indexFold(%q, %q) = %d, want %d", s, n, got, want)
 		}

@@ -1,6 +1,9 @@
 package match
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // Glob is a compiled fnmatch(3) pattern: the right-hand side of a glob or
 // iglob condition.
@@ -19,7 +22,7 @@ import "strings"
 //   - iglob folds ASCII letters only; bytes >= 0x80 match exactly.
 //
 // fnmatch never reports a malformed pattern, and neither does Glob: a
-// pattern is matched the way glibc would match it. In particular an
+// malformed pattern is matched the way glibc would match it. In particular an
 // unterminated '[' matches a literal '[', a pattern ending in a lone '\'
 // matches nothing, and a bracket with an unknown class name ("[[:foo:]]")
 // or a collating symbol longer than one byte matches nothing. See
@@ -62,9 +65,8 @@ type globStep struct {
 	b    byte  // gsByte: the byte to match
 	skip int32 // gsStar: how many '?' the run contains
 	next int32 // gsByte, gsAny, gsStar: offset of the following step
-	// gsBracket: precomputed outcome per subject byte, or nil when the
-	// pattern was too large to precompute it (then it is evaluated while
-	// matching, with the same code).
+	// gsBracket: precomputed outcome per subject byte (nil for the
+	// brackets matching cannot reach).
 	br *bracketTable
 }
 
@@ -76,23 +78,33 @@ type bracketTable struct {
 	conts []int32
 }
 
-// bracketBudget bounds the work spent precomputing bracket tables (in
-// pattern bytes scanned). It is far beyond what any pattern libsinsp
-// accepts needs (right-hand side values are limited to 255 bytes there);
-// it only keeps adversarial megabyte patterns from making compilation
-// quadratic.
+// bracketBudget bounds the work spent precomputing bracket tables, in
+// pattern bytes examined (it takes ~150ms to exhaust). Only patterns full
+// of unterminated '[' come near it, since each of those makes the rest of
+// the pattern a bracket of its own. libsinsp limits right-hand side values
+// to 255 bytes; the costliest such pattern we know ('[' alternating with
+// 127 distinct bytes) needs a tenth of the budget, and a crude
+// upper bound for any of them (255 byte classes × 255 brackets × 4 bytes
+// examined per remaining pattern byte / 2) stays below it.
 const bracketBudget = 1 << 25
 
+// ErrGlobTooComplex is returned for patterns whose bracket expressions
+// would take too long to precompute (see bracketBudget): thousands of
+// unterminated '[' in one pattern. fnmatch would accept them, but libsinsp
+// refuses right-hand side values this long anyway ("filter parameter too
+// long").
+var ErrGlobTooComplex = errors.New("glob pattern too complex: too many unterminated '[' bracket expressions")
+
 // CompileGlob compiles the right-hand side of a glob condition (fnmatch
-// with flags 0). The only error is a NUL byte in the pattern (see
-// [CheckValue]).
+// with flags 0). The pattern may not contain a NUL byte (see [CheckValue]);
+// the only other error is [ErrGlobTooComplex].
 func CompileGlob(pattern string) (*Glob, error) {
 	return compileGlob(pattern, false)
 }
 
 // CompileIGlob compiles the right-hand side of an iglob condition
-// (fnmatch with FNM_CASEFOLD, ASCII folding). The only error is a NUL byte
-// in the pattern (see [CheckValue]).
+// (fnmatch with FNM_CASEFOLD, ASCII folding). The errors are those of
+// [CompileGlob].
 func CompileIGlob(pattern string) (*Glob, error) {
 	return compileGlob(pattern, true)
 }
@@ -133,10 +145,12 @@ func compileGlob(pattern string, fold bool) (*Glob, error) {
 		g.steps[i] = g.stepAt(i)
 	}
 	if pieces, ok := g.literalPieces(); ok {
-		g.literal, g.pieces = true, pieces
+		g.literal, g.pieces, g.steps = true, pieces, nil
 		return g, nil
 	}
-	g.precomputeBrackets()
+	if !g.precomputeBrackets() {
+		return nil, ErrGlobTooComplex
+	}
 	return g, nil
 }
 
@@ -197,8 +211,9 @@ func (g *Glob) literalPieces() ([]string, bool) {
 }
 
 // precomputeBrackets fills in the tables of the bracket steps reachable
-// from the start of the pattern, within bracketBudget.
-func (g *Glob) precomputeBrackets() {
+// from the start of the pattern, which are the only ones matching can
+// meet. It reports false when that exceeds bracketBudget.
+func (g *Glob) precomputeBrackets() bool {
 	seen := make([]bool, len(g.steps))
 	queue := []int{0}
 	seen[0] = true
@@ -208,7 +223,8 @@ func (g *Glob) precomputeBrackets() {
 			queue = append(queue, i)
 		}
 	}
-	budget := bracketBudget
+	ev := bracketEval{pat: g.pattern, fold: g.fold}
+	var classes *byteClasses
 	for len(queue) > 0 {
 		i := queue[0]
 		queue = queue[1:]
@@ -217,26 +233,28 @@ func (g *Glob) precomputeBrackets() {
 		case gsByte, gsAny, gsStar:
 			push(int(st.next))
 		case gsBracket:
-			cost := 2 * 255 * (len(g.pattern) - i + 1)
-			if cost > budget {
-				// Evaluated at match time instead; its continuations are
-				// unknown here, so stop precomputing altogether.
-				return
+			if classes == nil {
+				classes = newByteClasses(g.pattern, g.fold)
 			}
-			budget -= cost
-			st.br = g.bracketTable(i)
+			st.br = ev.table(i, classes)
+			if ev.work > bracketBudget {
+				return false
+			}
 			for _, c := range st.br.conts {
 				push(int(c))
 			}
 		}
 	}
+	return true
 }
 
-// bracketTable evaluates the bracket at offset open for every byte.
-func (g *Glob) bracketTable(open int) *bracketTable {
+// table evaluates the bracket at offset open for every byte, once per
+// class of bytes that the pattern cannot tell apart.
+func (e *bracketEval) table(open int, classes *byteClasses) *bracketTable {
 	t := &bracketTable{conts: []int32{-1}}
-	for b := 1; b < 256; b++ { // a subject never contains NUL
-		next := int32(bracketNext(g.pattern, open, byte(b), g.fold))
+	var outcome [256]uint8
+	for c, rep := range classes.rep {
+		next := int32(e.next(open, rep))
 		k := 0
 		for k < len(t.conts) && t.conts[k] != next {
 			k++
@@ -244,9 +262,89 @@ func (g *Glob) bracketTable(open int) *bracketTable {
 		if k == len(t.conts) {
 			t.conts = append(t.conts, next)
 		}
-		t.idx[b] = uint8(k)
+		outcome[c] = uint8(k)
+	}
+	for b := 1; b < 256; b++ { // a subject never contains NUL
+		t.idx[b] = outcome[classes.of[b]]
 	}
 	return t
+}
+
+// byteClasses partitions the subject bytes 1..255 into classes whose
+// members every bracket expression of a pattern treats alike. Evaluating a
+// bracket only ever compares the subject byte b with pattern bytes (raw b
+// for "[=c=]", "[.c.]" and the literal '[' fallback; folded b for members
+// and range bounds, with <= as well as ==) and tests its class
+// memberships, so two bytes that compare the same way with every pattern
+// byte and belong to the same classes give the same outcome. Patterns use
+// few distinct bytes, so there are usually far fewer than 255 classes.
+type byteClasses struct {
+	of  [256]uint8 // class of each byte
+	rep []byte     // one member of each class
+}
+
+func newByteClasses(pat string, fold bool) *byteClasses {
+	var raw, pivots byteSet
+	raw.add('[')
+	pivots.add('[')
+	for i := 0; i < len(pat); i++ {
+		raw.add(pat[i])
+		pivots.add(pat[i])
+		pivots.add(lower(pat[i]))
+	}
+	// below[v] is the number of pivots smaller than v.
+	var below [256]uint16
+	for v, n := 1, uint16(0); v < 256; v++ {
+		if pivots.has(byte(v - 1)) {
+			n++
+		}
+		below[v] = n
+	}
+	bc := &byteClasses{}
+	// A tiny open-addressing set of the signatures seen so far.
+	var slots [512]uint64 // signature+1, 0 for empty
+	var slotID [512]uint8
+	for b := 1; b < 256; b++ {
+		fb := foldIf(byte(b), fold)
+		sig := uint64(below[fb])<<1 | boolBit(pivots.has(fb))
+		raw9 := uint64(256) // not a pattern byte
+		if raw.has(byte(b)) {
+			raw9 = uint64(b)
+		}
+		sig = (sig<<9|raw9)<<12 | uint64(classMasks[b])
+		h := (sig * 0x9E3779B97F4A7C15) >> 55 // 9 bits
+		for slots[h] != 0 && slots[h] != sig+1 {
+			h = (h + 1) & 511
+		}
+		if slots[h] == 0 {
+			slots[h] = sig + 1
+			slotID[h] = uint8(len(bc.rep))
+			bc.rep = append(bc.rep, byte(b))
+		}
+		bc.of[b] = slotID[h]
+	}
+	return bc
+}
+
+// classMasks[b] has one bit per POSIX class that b belongs to.
+var classMasks = func() (m [256]uint16) {
+	bit := uint16(1)
+	for _, s := range posixClasses {
+		for b := 0; b < 256; b++ {
+			if s.has(byte(b)) {
+				m[b] |= bit
+			}
+		}
+		bit <<= 1
+	}
+	return m
+}()
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Match reports whether s matches the pattern. Like fnmatch, it only looks
@@ -373,6 +471,8 @@ func (g *Glob) walk(s string, pi, si int) (res, npi, nsi int) {
 			if st.br != nil {
 				next = int(st.br.conts[st.br.idx[s[si]]])
 			} else {
+				// Not reachable from compiled patterns; kept so that a
+				// table-less step is still evaluated correctly.
 				next = bracketNext(g.pattern, pi, s[si], g.fold)
 			}
 			if next < 0 {

@@ -10,8 +10,10 @@ package match
 // that this file therefore reproduces, include:
 //
 //   - an unterminated "[" stands for a literal "[" (the pattern then goes
-//     on right after it), but only for subject bytes the expression did not
-//     already accept; "[[" matches "[[";
+//     on right after it), also when the subject byte is '[' and the
+//     would-be expression accepts it, so "[[" matches "[[" (this is glibc
+//     2.36, the reference here; older releases, such as the 2.29 sources,
+//     rejected a byte accepted by an unterminated expression instead);
 //   - "]" right after "[" or "[!" is a member, not the terminator;
 //   - an unknown class name ("[[:foo:]]") or a malformed collating symbol
 //     rejects every subject byte, even inside "[!...]";
@@ -47,11 +49,25 @@ func foldIf(b byte, fold bool) byte {
 	return b
 }
 
+// bracketEval evaluates bracket expressions of one pattern, counting the
+// pattern bytes it examines so that compilation can bound its work.
+type bracketEval struct {
+	pat  string
+	fold bool
+	work int
+}
+
 // bracketNext evaluates the bracket expression whose "[" is pat[open]
 // against the subject byte b (never 0). It returns the pattern offset at
 // which matching resumes after b has been consumed, or -1 when b does not
 // match (glibc then returns FNM_NOMATCH from the current attempt).
 func bracketNext(pat string, open int, b byte, fold bool) int {
+	e := bracketEval{pat: pat, fold: fold}
+	return e.next(open, b)
+}
+
+func (e *bracketEval) next(open int, b byte) int {
+	pat, fold := e.pat, e.fold
 	fb := foldIf(b, fold) // glibc's "fn"
 	p := open + 1
 	negated := false
@@ -64,6 +80,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 	c := patAt(pat, p)
 	p++
 	for {
+		e.work++
 		// Each iteration consumes one element that starts with c; p points
 		// just past c.
 		var single byte // the element's byte when it can start a range
@@ -84,6 +101,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 				if n == classNameMax {
 					return -1
 				}
+				e.work++
 				k++
 				ch := patAt(pat, k)
 				if ch == ':' && patAt(pat, k+1) == ']' {
@@ -108,7 +126,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 			}
 			p = k + 2
 			if set.has(b) { // classes test the unfolded byte
-				return bracketSkip(pat, open, p, b, negated)
+				return e.skip(open, p, b, negated)
 			}
 			c = patAt(pat, p)
 			p++
@@ -126,7 +144,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 			// The "C" locale has no collation rules: an equivalence class
 			// is its single byte, compared unfolded.
 			if b == sym {
-				return bracketSkip(pat, open, p, b, negated)
+				return e.skip(open, p, b, negated)
 			}
 			c = patAt(pat, p)
 			p++
@@ -141,6 +159,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 		case c == '[' && patAt(pat, p) == '.':
 			start := p
 			end, n := collatingEnd(pat, p)
+			e.work += n
 			if end < 0 {
 				return -1
 			}
@@ -152,7 +171,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 			}
 			sym := pat[start+1]
 			if !isRange && b == sym {
-				return bracketSkip(pat, open, p, b, negated)
+				return e.skip(open, p, b, negated)
 			}
 			single = sym
 			c = patAt(pat, p)
@@ -167,7 +186,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 		if normal {
 			isRange := patAt(pat, p) == '-' && patAt(pat, p+1) != 0 && patAt(pat, p+1) != ']'
 			if !isRange && single == fb {
-				return bracketSkip(pat, open, p, b, negated)
+				return e.skip(open, p, b, negated)
 			}
 			c = patAt(pat, p)
 			p++
@@ -180,6 +199,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 			if hi == '[' && patAt(pat, p) == '.' {
 				start := p
 				end, n := collatingEnd(pat, p)
+				e.work += n
 				if end < 0 || n != 1 {
 					return -1
 				}
@@ -197,7 +217,7 @@ func bracketNext(pat string, open int, b byte, fold bool) int {
 			}
 			// The "C" locale collates bytes by value.
 			if single <= fb && fb <= hi {
-				return bracketSkip(pat, open, p, b, negated)
+				return e.skip(open, p, b, negated)
 			}
 			c = patAt(pat, p)
 			p++
@@ -231,13 +251,15 @@ func collatingEnd(pat string, dot int) (end, n int) {
 	}
 }
 
-// bracketSkip is glibc's second scanner: b has been accepted by the
+// skip is glibc's second scanner: b has been accepted by the
 // element that ends just before p, and the rest of the expression is
 // skipped to find where the pattern goes on. It is not the same grammar as
-// bracketNext's (for instance a malformed "[=" or "[." fails here instead
-// of being taken literally), hence the separate function.
-func bracketSkip(pat string, open, p int, b byte, negated bool) int {
+// next's (for instance a malformed "[=" fails here instead of being taken
+// literally), hence the separate function.
+func (e *bracketEval) skip(open, p int, b byte, negated bool) int {
+	pat := e.pat
 	for {
+		e.work++
 		c := patAt(pat, p)
 		p++
 		if c == ']' {
@@ -258,6 +280,7 @@ func bracketSkip(pat string, open, p int, b byte, negated bool) int {
 		case c == '[' && patAt(pat, p) == ':':
 			start := p
 			for n := 1; ; n++ {
+				e.work++
 				p++
 				ch := patAt(pat, p)
 				if n == classNameMax {
@@ -285,6 +308,7 @@ func bracketSkip(pat string, open, p int, b byte, negated bool) int {
 			p += 2
 		case c == '[' && patAt(pat, p) == '.':
 			for {
+				e.work++
 				p++
 				ch := patAt(pat, p)
 				if ch == 0 {
@@ -306,11 +330,10 @@ func bracketSkip(pat string, open, p int, b byte, negated bool) int {
 // byteSet is a set of bytes.
 type byteSet [4]uint64
 
-func (s *byteSet) add(b byte)          { s[b>>6] |= 1 << (b & 63) }
-func (s *byteSet) has(b byte) bool     { return s[b>>6]&(1<<(b&63)) != 0 }
-func (s *byteSet) addRange(lo, hi int) { addRangeTo(s, lo, hi) }
+func (s *byteSet) add(b byte)      { s[b>>6] |= 1 << (b & 63) }
+func (s *byteSet) has(b byte) bool { return s[b>>6]&(1<<(b&63)) != 0 }
 
-func addRangeTo(s *byteSet, lo, hi int) {
+func (s *byteSet) addRange(lo, hi int) {
 	for c := lo; c <= hi; c++ {
 		s.add(byte(c))
 	}

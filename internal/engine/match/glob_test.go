@@ -223,14 +223,43 @@ func TestGlobRuntimeBrackets(t *testing.T) {
 			}
 		}
 	}
-	// A pattern past the precomputation budget still matches correctly.
-	big := strings.Repeat("[", 5000) + "x"
-	g := MustCompileGlob(big)
-	if g.steps[len(big)-2].br != nil {
-		t.Error("expected the tail of a huge pattern not to be precomputed")
+}
+
+// TestGlobComplexity checks the bounds on precomputation: every pattern of
+// libsinsp's maximal length compiles, absurd ones are refused.
+func TestGlobComplexity(t *testing.T) {
+	var distinct strings.Builder
+	for c := byte('!'); distinct.Len() < 255; c++ {
+		if c == 0x7f {
+			c = 0x80
+		}
+		if c != ']' && c != '\\' && c != '*' && c != '?' && c != '[' {
+			distinct.WriteByte('[')
+			distinct.WriteByte(c)
+		}
 	}
-	if !g.Match(big) {
-		t.Error("huge pattern should match itself")
+	for _, p := range []string{
+		strings.Repeat("[", 255),
+		strings.Repeat("[!", 127),
+		strings.Repeat("[[:alpha:]", 25),
+		distinct.String()[:255],
+		strings.Repeat("[[.", 85),
+	} {
+		for _, fold := range []bool{false, true} {
+			if _, err := compileGlob(p, fold); err != nil {
+				t.Errorf("%q: %v", p, err)
+			}
+		}
+	}
+	if !MustCompileGlob(strings.Repeat("[", 255)).Match(strings.Repeat("[", 255)) {
+		t.Error(`255 "[" should match themselves`)
+	}
+	if _, err := CompileGlob(strings.Repeat("[", 20000)); !errors.Is(err, ErrGlobTooComplex) {
+		t.Errorf("huge pathological pattern: err = %v", err)
+	}
+	// Long patterns of well-formed brackets are cheap.
+	if _, err := CompileGlob(strings.Repeat("[a-z]", 20000)); err != nil {
+		t.Errorf("long well-formed pattern: %v", err)
 	}
 }
 
@@ -250,7 +279,10 @@ func TestGlobFastPath(t *testing.T) {
 			if !fast.literal {
 				t.Fatalf("%q should use the fast path", p)
 			}
-			slow := &Glob{pattern: p, fold: fold, steps: fast.steps}
+			slow := &Glob{pattern: p, fold: fold, steps: make([]globStep, len(p)+1)}
+			for k := range slow.steps {
+				slow.steps[k] = slow.stepAt(k)
+			}
 			for j := 0; j < 4; j++ {
 				s := randomSubject(r, p)
 				if a, b := fast.Match(s), slow.Match(s); a != b {

@@ -165,22 +165,12 @@ func write(b *strings.Builder, e Expr) {
 	case *Transformer:
 		b.WriteString(n.Name)
 		b.WriteByte('(')
-		for i, a := range n.Args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			write(b, a)
-		}
+		writeTransformerArgs(b, n.Args)
 		b.WriteByte(')')
 		writeArg(b, n.Arg, n.HasArg)
 	case *TransformerList:
 		b.WriteByte('(')
-		for i, a := range n.Items {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			write(b, a)
-		}
+		writeTransformerArgs(b, n.Items)
 		b.WriteByte(')')
 	case *UnaryCheck:
 		write(b, n.Left)
@@ -192,6 +182,25 @@ func write(b *strings.Builder, e Expr) {
 		b.WriteString(n.Op)
 		b.WriteByte(' ')
 		write(b, n.Right)
+	}
+}
+
+// writeTransformerArgs prints transformer arguments: there a constant must
+// be a quoted string or a number, never a bare word.
+func writeTransformerArgs(b *strings.Builder, args []Expr) {
+	for i, a := range args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if v, ok := a.(*Value); ok {
+			if n := numberLen(v.Value); n > 0 && n == len(v.Value) {
+				b.WriteString(v.Value)
+			} else {
+				b.WriteString(quoteAlways(v.Value))
+			}
+			continue
+		}
+		write(b, a)
 	}
 }
 
@@ -230,7 +239,7 @@ func writeArg(b *strings.Builder, arg string, has bool) {
 }
 
 func needsArgQuote(s string) bool {
-	return strings.ContainsAny(s, "[]\"' \t\r\n\v\f")
+	return s == "" || strings.ContainsAny(s, "[]\"' \t\r\n\v\f")
 }
 
 // Walk calls fn for e and, while fn returns true, for its descendants in

@@ -113,7 +113,14 @@ func quoteAlways(s string) string {
 		case '\t':
 			b.WriteString(`\t`)
 		case '\\':
-			b.WriteString(`\\`)
+			if i == len(s)-1 {
+				// The lexer never closes a string on a quote that follows
+				// a backslash, escaped or not, so a final backslash is
+				// written in hex.
+				b.WriteString(`\x5c`)
+			} else {
+				b.WriteString(`\\`)
+			}
 		case '"':
 			b.WriteString(`\"`)
 		case 0:
@@ -128,7 +135,8 @@ func quoteAlways(s string) string {
 
 func isBareString(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if !isBareChar(s[i]) {
+		// '\b' is a blank to the parser though not a POSIX space.
+		if !isBareChar(s[i]) || s[i] == '\b' {
 			return false
 		}
 	}

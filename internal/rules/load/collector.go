@@ -280,7 +280,14 @@ func (c *collector) replaceRule(l *Loader, u *ruleUpdate) {
 	if !u.hasAnyValue() {
 		throwf(ErrValidate, u.ctx, "The rule must have at least one field that can be replaced")
 	}
-	c.sourceOf(l, prev, u.ctx)
+	src := c.sourceOf(l, prev, u.ctx)
+	// Falco assigns replaced exceptions without validate_exception_info,
+	// so their comps are never defaulted: a scalar field then yields
+	// "(f  (v))" (a parse error) and list fields index an empty comps
+	// vector (undefined behaviour). Validate them as definitions are.
+	for i := range u.exceptions {
+		validateException(src, &u.exceptions[i])
+	}
 	if u.cond != nil {
 		prev.cond = *u.cond
 		prev.condCtx = u.condCtx

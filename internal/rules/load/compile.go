@@ -359,7 +359,7 @@ func buildExceptions(r *ruleInfo) text {
 		} else {
 			icond.WriteString("(")
 			for _, row := range ex.values {
-				if len(ex.fields.items) != len(row.items) {
+				if len(ex.fields.items) != len(row.items) || len(ex.comps.items) != len(ex.fields.items) {
 					throwf(ErrValidate, ex.ctx, "Fields and values lists must have equal length")
 				}
 				if icond.String() != "(" {

@@ -194,25 +194,30 @@ func (l *Loader) LoadContent(name string, content []byte) *Result {
 	l.res = &Result{Name: name}
 	l.results = append(l.results, l.res)
 	l.contents[name] = content
-	if l.read(name, content) {
+	ok := l.read(name, content)
+	readWarnings := len(l.res.Warnings)
+	if ok {
 		l.compile()
 	}
-	l.dedupeWarnings()
+	l.dedupeWarnings(readWarnings)
 	return l.res
 }
 
-// dedupeWarnings drops compile warnings already reported for an earlier
-// file: Falco recompiles everything after each file and repeats them,
-// which only buries the new ones.
-func (l *Loader) dedupeWarnings() {
-	kept := l.res.Warnings[:0]
-	for _, w := range l.res.Warnings {
-		key := w.Code() + "\x00" + w.Msg + "\x00" + w.Ctx.String()
-		if l.reported[key] {
-			continue
+// dedupeWarnings drops compile warnings (those from index from on) already
+// reported for an earlier file: Falco recompiles everything after each
+// file and repeats them, which only buries the new ones. Reader warnings
+// and repeats within one file are kept, as Falco reports them (three
+// exceptions with one name give two warnings for the third).
+func (l *Loader) dedupeWarnings(from int) {
+	key := func(w Message) string { return w.Code() + "\x00" + w.Msg + "\x00" + w.Ctx.String() }
+	kept := l.res.Warnings[:from]
+	for _, w := range l.res.Warnings[from:] {
+		if !l.reported[key(w)] {
+			kept = append(kept, w)
 		}
-		l.reported[key] = true
-		kept = append(kept, w)
+	}
+	for _, w := range kept[from:] {
+		l.reported[key(w)] = true
 	}
 	l.res.Warnings = kept
 }

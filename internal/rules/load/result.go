@@ -3,7 +3,6 @@ package load
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -412,6 +411,3 @@ func JSON(results []*Result, contents map[string][]byte) ([]byte, error) {
 	}
 	return json.Marshal(doc)
 }
-
-// itoa is strconv.Itoa, kept short for message building.
-func itoa(i int) string { return strconv.Itoa(i) }

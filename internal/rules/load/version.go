@@ -13,21 +13,39 @@ type version [3]uint64
 // files that require up to that version load.
 var EngineVersion = version{0, 62, 0}
 
+// parseVersion reads "major.minor.patch" as libsinsp's sinsp_version
+// does, with sscanf("%u.%u.%u"): each number may be preceded by blanks or
+// a '+', and text after the third number is ignored ("0.26.0-rc1" is
+// 0.26.0), but all three numbers are required.
 func parseVersion(s string) (version, bool) {
 	var v version
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return v, false
-	}
-	for i, p := range parts {
-		if p == "" {
+	i := 0
+	for k := 0; k < 3; k++ {
+		if k > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return v, false
+			}
+			i++
+		}
+		for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+			i++
+		}
+		if i < len(s) && s[i] == '+' {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i {
 			return v, false
 		}
-		n, err := strconv.ParseUint(p, 10, 64)
+		n, err := strconv.ParseUint(s[i:j], 10, 32)
 		if err != nil {
 			return v, false
 		}
-		v[i] = n
+		v[k] = n
+		i = j
 	}
 	return v, true
 }

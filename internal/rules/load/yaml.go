@@ -241,20 +241,23 @@ func yamlBool(s string) (bool, bool) {
 	return false, false
 }
 
-// yamlUint converts a scalar to an unsigned integer as yaml-cpp does:
-// decimal digits only, with an optional '+'.
+// yamlUint converts a scalar to an unsigned integer as yaml-cpp does (a
+// stream read with the base taken from the prefix): decimal, 0x hex or
+// leading-zero octal, an optional '+', trailing blanks allowed, no '-'.
 func yamlUint(s string) (uint64, bool) {
-	t := strings.TrimPrefix(s, "+")
-	if t == "" {
+	t := strings.TrimRight(s, " \t\n\v\f\r")
+	t = strings.TrimPrefix(t, "+")
+	if t == "" || t[0] < '0' || t[0] > '9' {
 		return 0, false
 	}
-	for i := 0; i < len(t); i++ {
-		if t[i] < '0' || t[i] > '9' {
-			return 0, false
-		}
+	if strings.ContainsRune(t, '_') || len(t) > 1 && t[0] == '0' && strings.IndexByte("bBoO", t[1]) >= 0 {
+		return 0, false // Go's base prefixes that a C++ stream does not know
 	}
-	n, err := strconv.ParseUint(t, 10, 64)
-	return n, err == nil
+	n, err := strconv.ParseUint(t, 0, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
 }
 
 // scalarOffsets maps each byte of a scalar's value to its byte offset in

@@ -1,0 +1,49 @@
+# Kestrel's build and test entry points. `make run` builds and starts the
+# main job; `make test` installs what the tests need and runs them all.
+
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+
+GO          ?= go
+BIN         := bin/kestrel
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 15s
+
+.PHONY: all build run test deps lint unit fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kestrel
+
+# The main job on its embedded defaults. Until live capture lands this
+# loads and validates the bundled rules.
+run: build
+	./$(BIN)
+
+deps:
+	./scripts/install-test-deps.sh
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# Each fuzz target runs briefly; the seed corpora under testdata/fuzz run
+# in `unit` as regular tests.
+fuzz:
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/rules/lang/
+	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/rules/load/
+	$(GO) test -run XXX -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./internal/engine/
+	$(GO) test -run XXX -fuzz '^FuzzGlob$$' -fuzztime $(FUZZTIME) ./internal/engine/match/
+
+test: deps lint unit fuzz
+
+bench:
+	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/...
+
+clean:
+	rm -rf bin
