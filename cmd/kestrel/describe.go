@@ -10,6 +10,7 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 )
@@ -118,7 +119,7 @@ func describeJSON(loader *load.Loader, rules []*load.Rule, all bool) any {
 		}}
 		rj.Details.ConditionCompiled = lang.String(r.Condition)
 		rj.Details.ConditionFields, rj.Details.ConditionOperators = fieldsAndOps(r.Condition)
-		rj.Details.Events = eventNames(r.Codes)
+		rj.Details.Events = eventNames(r.Codes, r.Source == fields.SyscallSource)
 		rj.Details.OutputFields = outputFields(r.Output)
 		out.Rules = append(out.Rules, rj)
 	}
@@ -160,8 +161,13 @@ func fieldsAndOps(e lang.Expr) ([]string, []string) {
 	return sortedKeys(fset), sortedKeys(oset)
 }
 
-func eventNames(codes engine.CodeSet) []string {
+// eventNames names the event codes a rule listens to; syscall rules also
+// listen to the async event, which Falco lists.
+func eventNames(codes engine.CodeSet, async bool) []string {
 	set := map[string]bool{}
+	if async {
+		set[event.Name(event.AsyncEventCode)] = true
+	}
 	for _, c := range codes.Codes() {
 		set[event.Name(c)] = true
 	}

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func kestrel(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func sharedRules(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "falco-rules")
+	if _, err := os.Stat(filepath.Join(dir, "falco_rules.yaml")); err != nil {
+		if os.Getenv("KESTREL_REQUIRE_SHARED") != "" {
+			t.Fatalf("Falco rules not found in %s", dir)
+		}
+		t.Skip("../shared not present")
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The issue's acceptance check: Falco's three rule files validate, in
+// order, with 93 rules loaded.
+func TestValidateFalcoRuleFiles(t *testing.T) {
+	dir := sharedRules(t)
+	files := []string{
+		filepath.Join(dir, "falco_rules.yaml"),
+		filepath.Join(dir, "falco-incubating_rules.yaml"),
+		filepath.Join(dir, "falco-sandbox_rules.yaml"),
+	}
+	code, out, errOut := kestrel(t, append([]string{"rules", "validate"}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range files {
+		if !strings.Contains(out, f+": Ok\n") {
+			t.Errorf("missing %q in:\n%s", f+": Ok", out)
+		}
+	}
+	if !strings.Contains(out, "93 rules, 315 macros, 118 lists loaded from 3 files") {
+		t.Errorf("counts missing from:\n%s", out)
+	}
+	if errOut != "" {
+		t.Errorf("unexpected stderr: %s", errOut)
+	}
+
+	// The same through Falco's -V flags: stdout is Falco's, counts go to stderr.
+	args := []string{}
+	for _, f := range files {
+		args = append(args, "-V", f)
+	}
+	code, out, errOut = kestrel(t, args...)
+	if code != 0 || strings.Contains(out, "rules,") || !strings.Contains(errOut, "93 rules") {
+		t.Fatalf("-V: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestValidateReportsPositionAndExits1(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", `- macro: m
+  condition: proc.name = bash
+- rule: r1
+  desc: d
+  condition: >
+    evt.type = execve and
+    m and proc.namex = foo
+  output: "x %proc.name"
+  priority: WARNING
+`)
+	code, out, errOut := kestrel(t, "-V", bad)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		bad + ": Invalid",
+		"rule 'r1': (" + bad + ":3:3)",
+		"condition expression 'evt.type = execve...': (" + bad + ":7:11)",
+		"    m and proc.namex = foo\n          ^\n",
+		"LOAD_ERR_COMPILE_CONDITION (Error compiling condition): filter_check called with nonexistent field proc.namex",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.HasPrefix(errOut, "Error: "+bad+": Invalid") {
+		t.Errorf("stderr = %q", errOut)
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "- rule: no output rule\n  desc: d\n  condition: evt.type=open\n  priority: INFO\n")
+	code, out, _ := kestrel(t, "rules", "validate", "--json", bad)
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Results []struct {
+			Name       string `json:"name"`
+			Successful bool   `json:"successful"`
+			Errors     []struct {
+				Code     string `json:"code"`
+				CodeDesc string `json:"codedesc"`
+				Message  string `json:"message"`
+				Context  struct {
+					Locations []struct {
+						ItemType string `json:"item_type"`
+						ItemName string `json:"item_name"`
+						Position struct {
+							Line, Column, Offset int
+							Name                 string
+						} `json:"position"`
+					} `json:"locations"`
+					Snippet string `json:"snippet"`
+				} `json:"context"`
+			} `json:"errors"`
+			Warnings []any `json:"warnings"`
+		} `json:"falco_load_results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(doc.Results) != 1 || doc.Results[0].Successful || len(doc.Results[0].Errors) != 1 {
+		t.Fatalf("unexpected: %s", out)
+	}
+	e := doc.Results[0].Errors[0]
+	if e.Code != "LOAD_ERR_YAML_VALIDATE" || e.Message != "Item has no mapping for key 'output'" {
+		t.Errorf("error = %+v", e)
+	}
+	locs := e.Context.Locations
+	if len(locs) != 2 || locs[1].ItemType != "rule" || locs[1].ItemName != "no output rule" ||
+		locs[1].Position.Line != 1 || locs[1].Position.Column != 3 || locs[1].Position.Offset != 2 {
+		t.Errorf("locations = %+v", locs)
+	}
+	if e.Context.Snippet != "- rule: no output rule\n  ^\n" {
+		t.Errorf("snippet = %q", e.Context.Snippet)
+	}
+	// Keys in Falco's (alphabetical) order.
+	if !strings.HasPrefix(out, `{"falco_load_results":[{"errors":[{"code":`) {
+		t.Errorf("key order: %s", out[:60])
+	}
+}
+
+func TestValidateWarningsGoToStderr(t *testing.T) {
+	f := writeFile(t, "warn.yaml", "- macro: unused_one\n  condition: evt.type = open\n")
+	code, out, errOut := kestrel(t, "-V", f)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.TrimSpace(out) != f+": Ok, with warnings" {
+		t.Errorf("stdout = %q", out)
+	}
+	if !strings.Contains(errOut, "LOAD_UNUSED_MACRO (Unused macro): Macro not referred to by any other rule/macro") {
+		t.Errorf("stderr = %q", errOut)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	code, out, _ := kestrel(t, "rules", "validate", "/nonexistent/rules.yaml")
+	if code != 1 || !strings.Contains(out, "LOAD_ERR_FILE_READ") || !strings.Contains(out, "no such file or directory") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+func TestPluginRequirement(t *testing.T) {
+	f := writeFile(t, "p.yaml", "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.18.0\n")
+	code, _, errOut := kestrel(t, "-V", f)
+	if code != 1 || !strings.Contains(errOut, "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestDefaultRun(t *testing.T) {
+	code, _, errOut := kestrel(t)
+	if code != 0 || !strings.Contains(errOut, "rules") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = kestrel(t, "--dry-run")
+	if code != 0 {
+		t.Fatalf("dry-run exit %d: %s", code, errOut)
+	}
+}
+
+func TestBadFlagsAndValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"-o", "priority=bogus"},
+		{"-o", "novalue"},
+		{"-o", "rule_matching=some"},
+		{"--list", "--format", "yaml"},
+		{"--list=nosuchsource"},
+		{"rules", "validate"},
+		{"extra-arg"},
+	} {
+		code, _, errOut := kestrel(t, args...)
+		if code == 0 || !strings.HasPrefix(errOut, "Error: ") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	_, _, errOut := kestrel(t, "-o", "priority=bogus")
+	if !strings.Contains(errOut, `Unknown priority "bogus"--must be one of emergency, alert, critical, error, warning, notice, informational, debug`) {
+		t.Errorf("priority message: %q", errOut)
+	}
+}
+
+func TestFieldsListing(t *testing.T) {
+	code, out, _ := kestrel(t, "fields")
+	if code != 0 || !strings.Contains(out, "Field Class:                  process") || !strings.Contains(out, "proc.aname") {
+		t.Fatalf("exit %d:\n%.500s", code, out)
+	}
+	// --list is the same listing.
+	_, out2, _ := kestrel(t, "--list")
+	if out2 != out {
+		t.Error("--list differs from kestrel fields")
+	}
+	code, out, _ = kestrel(t, "fields", "--json")
+	var doc struct {
+		FieldClasses []struct {
+			Name   string `json:"name"`
+			Fields []struct {
+				Name     string `json:"name"`
+				Type     string `json:"type"`
+				Argument *struct {
+					Required bool     `json:"required"`
+					Type     []string `json:"type"`
+				} `json:"argument"`
+			} `json:"fields"`
+		} `json:"fieldclasses"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	n := 0
+	found := false
+	for _, c := range doc.FieldClasses {
+		for _, f := range c.Fields {
+			n++
+			if f.Name == "proc.env" && f.Argument != nil && !f.Argument.Required {
+				found = true
+			}
+		}
+	}
+	// 214 listed built-in fields minus deprecated ones, plus the container
+	// plugin's listed fields.
+	if n < 250 || !found {
+		t.Errorf("listed %d fields, proc.env argument found: %v", n, found)
+	}
+	code, out, _ = kestrel(t, "fields", "-N")
+	if code != 0 || !strings.Contains(out, "\nfd.name\n") {
+		t.Errorf("names: exit %d", code)
+	}
+}
+
+func TestDescribeRules(t *testing.T) {
+	code, out, errOut := kestrel(t, "-L")
+	if code != 0 || !strings.HasPrefix(out, "Rule                                               Description\n") ||
+		!strings.Contains(out, "Shell spawned in a container") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = kestrel(t, "-l", "Shell spawned in a container", "-o", "json_output=true")
+	var doc struct {
+		Rules []struct {
+			Info struct {
+				Name     string `json:"name"`
+				Priority string `json:"priority"`
+			} `json:"info"`
+			Details struct {
+				Events []string `json:"events"`
+			} `json:"details"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || len(doc.Rules) != 1 {
+		t.Fatalf("exit %d %v: %s", code, err, out)
+	}
+	r := doc.Rules[0]
+	if r.Info.Priority != "Notice" || strings.Join(r.Details.Events, ",") != "asyncevent,execve,execveat" {
+		t.Errorf("rule = %+v", r)
+	}
+	code, _, errOut = kestrel(t, "-l", "no such rule")
+	if code != 1 || !strings.Contains(errOut, `Rule "no such rule" is not loaded`) {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestRuleSelectionOverrides(t *testing.T) {
+	f := writeFile(t, "r.yaml", `- rule: a
+  desc: a
+  condition: evt.type = open
+  output: a
+  priority: WARNING
+  tags: [net]
+- rule: b
+  desc: b
+  condition: evt.type = open
+  output: b
+  priority: DEBUG
+`)
+	code, _, errOut := kestrel(t, "-r", f, "-o", "rules[].disable.tag=net", "-o", "priority=info", "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Loaded 2 rules (0 enabled)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = kestrel(t, "-r", f, "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Loaded 2 rules (2 enabled)") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := kestrel(t, "--version")
+	if code != 0 || !strings.Contains(out, "Engine:          0.62.0") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
