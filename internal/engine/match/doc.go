@@ -40,5 +40,13 @@
 //   - byte-buffer operators (bcontains, bstartswith and the comparisons of
 //     PT_BYTEBUF fields) use explicit lengths: no NUL handling at all.
 //
+// # Limits
+//
+// libsinsp stores each right-hand side value in a buffer of at most 256
+// bytes (sinsp_filter_check::s_max_filter_value_buf_size), so it refuses
+// string constants longer than 255 bytes ("filter parameter too long") and
+// hex constants that decode to more than 255 bytes. This package does not
+// enforce that limit; it is the compiler's decision whether to.
+//
 // All matchers are immutable once compiled and safe for concurrent use.
 package match

@@ -18,20 +18,6 @@ func lower(b byte) byte {
 // isLowerLetter reports whether b is one of 'a'..'z'.
 func isLowerLetter(b byte) bool { return b-'a' < 26 }
 
-// lowerString returns s with every ASCII upper-case letter folded.
-func lowerString(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i]-'A' < 26 {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				b[j] = lower(b[j])
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
 // EqualFold reports whether a and b are equal under ASCII-only case
 // folding. Unlike strings.EqualFold it never equates non-ASCII bytes.
 func EqualFold(a, b string) bool {

@@ -65,14 +65,17 @@ type pmGlob struct {
 }
 
 // CompilePMatch compiles the right-hand side list of a pmatch condition.
-// The only error is a NUL byte in a path (see [CheckValue]).
+// The errors are a NUL byte in a path (see [CheckValue]) and a pattern
+// component refused by [CompileGlob].
 func CompilePMatch(paths []string) (*PMatch, error) {
 	pm := &PMatch{}
 	for _, p := range paths {
 		if err := CheckValue(p); err != nil {
 			return nil, err
 		}
-		pm.add(p)
+		if err := pm.add(p); err != nil {
+			return nil, err
+		}
 	}
 	return pm, nil
 }
@@ -109,7 +112,7 @@ func nextComponent(s string) (comp, rest string, ok bool) {
 	return s, "", true
 }
 
-func (pm *PMatch) add(path string) {
+func (pm *PMatch) add(path string) error {
 	pm.n++
 	e := &pm.root
 	rest := path
@@ -118,41 +121,47 @@ func (pm *PMatch) add(path string) {
 		if !ok {
 			// This prefix ends here: it covers everything below.
 			e.terminal, e.sub = true, nil
-			return
+			return nil
 		}
 		if e.terminal {
-			return // a shorter prefix already covers this one
+			return nil // a shorter prefix already covers this one
 		}
 		if e.sub == nil {
 			e.sub = &pmLevel{}
 		}
-		e = e.sub.child(comp)
+		var err error
+		if e, err = e.sub.child(comp); err != nil {
+			return err
+		}
 		rest = r
 	}
 }
 
 // child returns the entry for comp, creating it if needed.
-func (l *pmLevel) child(comp string) *pmEntry {
+func (l *pmLevel) child(comp string) (*pmEntry, error) {
 	if isGlobComponent(comp) {
 		for _, g := range l.globs {
 			if g.pattern.pattern == comp {
-				return g.entry
+				return g.entry, nil
 			}
 		}
+		g, err := CompileGlob(comp)
+		if err != nil {
+			return nil, err
+		}
 		e := &pmEntry{}
-		g, _ := CompileGlob(comp) // NUL was checked by the caller
 		l.globs = append(l.globs, pmGlob{pattern: g, entry: e})
-		return e
+		return e, nil
 	}
 	if e, ok := l.exact[comp]; ok {
-		return e
+		return e, nil
 	}
 	if l.exact == nil {
 		l.exact = make(map[string]*pmEntry)
 	}
 	e := &pmEntry{}
 	l.exact[comp] = e
-	return e
+	return e, nil
 }
 
 // Match reports whether one of the prefixes is a path prefix of value.

@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -121,9 +122,12 @@ func TestPMatchPruning(t *testing.T) {
 	}
 }
 
-func TestPMatchNUL(t *testing.T) {
+func TestPMatchErrors(t *testing.T) {
 	if _, err := CompilePMatch([]string{"/ok", "/bad\x00"}); !errors.Is(err, ErrNULValue) {
-		t.Errorf("err = %v", err)
+		t.Errorf("NUL: err = %v", err)
+	}
+	if _, err := CompilePMatch([]string{"/ok/" + strings.Repeat("[", 20000)}); !errors.Is(err, ErrGlobTooComplex) {
+		t.Errorf("pathological component: err = %v", err)
 	}
 }
 
