@@ -5,6 +5,9 @@ set -euo pipefail
 
 need=()
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# The regex tests compare Kestrel with the RE2 library libsinsp uses.
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+dpkg -s libre2-dev >/dev/null 2>&1 || need+=(libre2-dev)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 
