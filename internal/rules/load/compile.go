@@ -282,7 +282,9 @@ func (l *Loader) resolveMacros(st *compileState, e lang.Expr, cond string, visib
 		}
 	}
 	var path []string
-	var firstErr *loadError
+	// As in Falco's filter_macro_resolver, a reference loop is reported in
+	// preference to an undefined macro, whatever their order.
+	var firstLoop, firstUndefined *loadError
 	var resolved []string
 	var visit func(e lang.Expr) lang.Expr
 	visit = func(e lang.Expr) lang.Expr {
@@ -300,16 +302,16 @@ func (l *Loader) resolveMacros(st *compileState, e lang.Expr, cond string, visib
 		case *lang.Identifier:
 			m, ok := visible[n.Name]
 			if !ok {
-				if firstErr == nil {
-					firstErr = &loadError{code: ErrValidate, msg: "Undefined macro '" + n.Name + "' used in filter.",
+				if firstUndefined == nil {
+					firstUndefined = &loadError{code: ErrValidate, msg: "Undefined macro '" + n.Name + "' used in filter.",
 						ctx: conditionCtx(ctx, cond, l.orig.position(n.At))}
 				}
 				return n
 			}
 			for _, p := range path {
 				if p == n.Name {
-					if firstErr == nil {
-						firstErr = &loadError{code: ErrValidate, msg: "reference loop in macro '" + n.Name + "'",
+					if firstLoop == nil {
+						firstLoop = &loadError{code: ErrValidate, msg: "reference loop in macro '" + n.Name + "'",
 							ctx: conditionCtx(ctx, cond, l.orig.position(n.At))}
 					}
 					return n
@@ -324,8 +326,11 @@ func (l *Loader) resolveMacros(st *compileState, e lang.Expr, cond string, visib
 		return e
 	}
 	out := visit(e)
-	if firstErr != nil {
-		panic(firstErr)
+	if firstLoop != nil {
+		panic(firstLoop)
+	}
+	if firstUndefined != nil {
+		panic(firstUndefined)
 	}
 	for _, name := range resolved {
 		st.macroIdx[name].used = true

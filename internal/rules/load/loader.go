@@ -136,8 +136,15 @@ func (l *Loader) LoadPath(path string) []*Result {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.Type().IsRegular() && (strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
-			names = append(names, filepath.Join(path, n))
+		if !strings.HasSuffix(n, ".yaml") && !strings.HasSuffix(n, ".yml") {
+			continue
+		}
+		full := filepath.Join(path, n)
+		// Follow symlinks, as Falco's std::filesystem::is_regular_file
+		// does: a ConfigMap mounted in Kubernetes is a folder of
+		// symlinks to the real files.
+		if fi, err := os.Stat(full); err == nil && fi.Mode().IsRegular() {
+			names = append(names, full)
 		}
 	}
 	sort.Strings(names)

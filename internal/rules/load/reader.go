@@ -138,10 +138,9 @@ func (r *reader) stringSeq(item *yaml.Node, key string, ctx Context, required bo
 		return nil, false
 	}
 	vctx := r.ctx(v, ItemValueFor, key, ctx)
-	if isNull(v) {
-		// yaml-cpp treats a null value as an empty sequence here.
-		return []string{}, true
-	}
+	// A null value ("items:" with nothing after it) is not a sequence for
+	// yaml-cpp either (Node::IsSequence is false for Null), so Falco
+	// rejects it; "items: []" is the empty list.
 	if v.Kind != yaml.SequenceNode {
 		throwf(ErrYAMLValidate, vctx, "Value is not a sequence")
 	}
@@ -151,7 +150,8 @@ func (r *reader) stringSeq(item *yaml.Node, key string, ctx Context, required bo
 		if err != nil {
 			throwf(ErrYAMLParse, vctx, "%v", err)
 		}
-		if !isScalar(e) {
+		if !isScalar(e) || isNull(e) {
+			// yaml-cpp's Node::IsScalar is false for null elements too.
 			throwf(ErrYAMLValidate, r.ctx(e, ItemListItem, "", vctx), "sequence value is not scalar")
 		}
 		out = append(out, e.Value)
@@ -167,6 +167,10 @@ func (r *reader) overrides(item *yaml.Node, appendable, replaceable map[string]b
 		return
 	}
 	octx := r.ctx(item, ItemOverrides, "", ctx)
+	if isNull(v) {
+		// yaml-cpp iterates a null node as an empty map: no overrides.
+		return
+	}
 	if v.Kind != yaml.MappingNode {
 		throwf(ErrYAMLValidate, octx, "Value of override must be a mapping")
 	}

@@ -260,6 +260,42 @@ func yamlUint(s string) (uint64, bool) {
 	return n, true
 }
 
+// yamlEscape decodes the YAML double-quoted escape sequence at the start
+// of b (which begins with a backslash): the bytes it stands for and its
+// length in the file. An escaped line break stands for nothing.
+func yamlEscape(b []byte) (string, int, bool) {
+	if len(b) < 2 {
+		return "", 0, false
+	}
+	simple := map[byte]string{'0': "\x00", 'a': "\a", 'b': "\b", 't': "\t", '\t': "\t", 'n': "\n", 'v': "\v",
+		'f': "\f", 'r': "\r", 'e': "\x1b", ' ': " ", '"': "\"", '/': "/", '\\': "\\",
+		'N': "\u0085", '_': "\u00a0", 'L': "\u2028", 'P': "\u2029"}
+	if d, ok := simple[b[1]]; ok {
+		return d, 2, true
+	}
+	switch b[1] {
+	case '\n':
+		return "", 2, true
+	case '\r':
+		if len(b) > 2 && b[2] == '\n' {
+			return "", 3, true
+		}
+		return "", 2, true
+	case 'x', 'u', 'U':
+		n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[b[1]]
+		if len(b) < 2+n {
+			return "", 0, false
+		}
+		v, err := strconv.ParseUint(string(b[2:2+n]), 16, 32)
+		if err != nil {
+			return "", 0, false
+		}
+		// The parser writes the code point in UTF-8, \xHH included.
+		return string(rune(v)), 2 + n, true
+	}
+	return "", 0, false
+}
+
 // scalarOffsets maps each byte of a scalar's value to its byte offset in
 // the file, so a position inside a condition (even a folded block scalar)
 // can be reported at its real line and column. It walks the file from the
@@ -281,12 +317,32 @@ func (s *source) scalarOffsets(n *yaml.Node) []int {
 	}
 	f := start
 	lost := false
+	doubleQuoted := n.Style&yaml.DoubleQuotedStyle != 0
 	for i := 0; i < len(value); i++ {
 		if lost {
 			out[i] = start
 			continue
 		}
 		c := value[i]
+		if doubleQuoted && f < len(s.content) && s.content[f] == '\\' {
+			// An escape sequence: its bytes in the value all come from
+			// the backslash; an escaped line break yields nothing.
+			if dec, size, ok := yamlEscape(s.content[f:]); ok {
+				if len(dec) == 0 {
+					f += size
+					i--
+					continue
+				}
+				if strings.HasPrefix(value[i:], dec) {
+					for k := range len(dec) {
+						out[i+k] = f
+					}
+					i += len(dec) - 1
+					f += size
+					continue
+				}
+			}
+		}
 		for f < len(s.content) && s.content[f] != c {
 			skippable := s.content[f] == ' ' || s.content[f] == '\t' || s.content[f] == '\n' || s.content[f] == '\r' ||
 				s.content[f] == '\\' || s.content[f] == '"' || s.content[f] == '\''
