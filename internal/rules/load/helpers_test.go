@@ -176,14 +176,6 @@ func wantWarningCodes(t testing.TB, r *Result, codes ...string) {
 	}
 }
 
-// noWarning asserts no warning has that code.
-func noWarning(t testing.TB, r *Result, code string) {
-	t.Helper()
-	if ws := findWarnings(r, code); len(ws) > 0 {
-		t.Fatalf("unexpected %s warning:\n%s", code, describe(r))
-	}
-}
-
 // rule returns a compiled rule by name, failing if absent.
 func rule(t testing.TB, l *Loader, name string) *Rule {
 	t.Helper()
@@ -202,18 +194,6 @@ func ruleNames(l *Loader) []string {
 		out = append(out, r.Name)
 	}
 	return out
-}
-
-// macro returns a collected macro by name.
-func macro(t testing.TB, l *Loader, name string) Macro {
-	t.Helper()
-	for _, m := range l.Macros() {
-		if m.Name == name {
-			return m
-		}
-	}
-	t.Fatalf("macro %q not found", name)
-	return Macro{}
 }
 
 // list returns a collected list by name.
