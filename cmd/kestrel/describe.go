@@ -179,9 +179,11 @@ func outputFields(f *engine.Format) []string {
 	if f == nil {
 		return out
 	}
-	for _, t := range f.Tokens {
-		if t.Key != "" {
-			out = append(out, t.Key)
+	seen := map[string]bool{}
+	for _, fld := range f.Fields {
+		if !seen[fld.Key] {
+			seen[fld.Key] = true
+			out = append(out, fld.Key)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -188,6 +189,16 @@ type operand struct {
 
 func (o *operand) isList() bool { return o.multi == List }
 
+// constString is a constant string operand.
+func constString(s, key string) *operand {
+	v := &Value{Str: s}
+	return &operand{
+		isConst: true, consts: []string{s}, typ: fields.TypeCharBuf, kind: KindString,
+		name: "NA", key: key,
+		get: func(*Frame) (*Value, bool) { return v, true },
+	}
+}
+
 func (c *Compiler) operand(e lang.Expr) *operand {
 	switch n := e.(type) {
 	case *lang.Field:
@@ -195,7 +206,10 @@ func (c *Compiler) operand(e lang.Expr) *operand {
 	case *lang.Transformer:
 		return c.transformer(n)
 	case *lang.Value:
-		return &operand{isConst: true, consts: []string{n.Value}, typ: fields.TypeCharBuf, kind: KindString, key: lang.Quote(n.Value)}
+		// A quoted or bare string inside a transformer: libsinsp's
+		// rawstring_check, a CHARBUF "field" named NA that always
+		// extracts its text.
+		return constString(n.Value, lang.Quote(n.Value))
 	case *lang.TransformerList:
 		return c.transformerList(n)
 	}
@@ -210,7 +224,10 @@ func (c *Compiler) field(n *lang.Field) *operand {
 	}
 	ref, err := c.src.Resolve(n.Name, n.Arg, n.HasArg)
 	if err != nil {
-		if strings.Contains(err.Error(), fields.ErrUnknownField.Error()) {
+		// libsinsp looks fields up by the whole "name[arg]" text and
+		// requires an exact match, so an argument on a field that takes
+		// none makes the field unknown.
+		if errors.Is(err, fields.ErrUnknownField) || strings.Contains(err.Error(), "does not take an argument") {
 			panic(&Error{Pos: n.At, Msg: "filter_check called with nonexistent field " + full, Unknown: true})
 		}
 		fail(n.At, "filter error: %v", err)

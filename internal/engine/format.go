@@ -11,6 +11,38 @@ import (
 // Format is a compiled output format: literal text and %field tokens.
 type Format struct {
 	Tokens []FormatToken
+	// Fields are the values libsinsp resolves for the alert's output
+	// fields, in format order (sinsp_evt_formatter's resolution tokens,
+	// built by its formatter_visitor): each field token, the fields nested
+	// in transformer tokens, and the transformer tokens themselves, marked
+	// Transformed. Falco leaves the transformed ones out of output_fields
+	// (resolve_transformed_fields is off by default), so
+	// "%toupper(proc.name)" contributes the key "proc.name" only. A key may
+	// appear more than once.
+	Fields []FormatField
+}
+
+// FormatField is one output field of a format.
+type FormatField struct {
+	// Key is the field or transformer expression as libsinsp prints it
+	// (ast::as_string): "proc.aname[2]", "toupper(proc.name)",
+	// "join(->,(proc.name,evt.arg.path))".
+	Key string
+	// Transformed marks transformer expressions.
+	Transformed bool
+	// Type and Multi describe the values for rendering.
+	Type  fields.Type
+	Multi Multiplicity
+
+	get getter
+}
+
+// Get extracts the field's value for the frame's event.
+func (ff *FormatField) Get(f *Frame) (*Value, bool) {
+	if ff.get == nil {
+		return nil, false
+	}
+	return ff.get(f)
 }
 
 // FormatToken is one piece of a format.
@@ -77,6 +109,8 @@ func (c *Compiler) CompileFormat(format string) (f *Format, err error) {
 		}
 		tok.Width = width
 		f.Tokens = append(f.Tokens, tok)
+		v := formatVisitor{c: c, out: &f.Fields}
+		v.visit(tok.Expr)
 		j += n
 		last = j + 1
 	}
@@ -105,10 +139,7 @@ func (c *Compiler) formatToken(s string) (FormatToken, int, error) {
 			if cerr == nil {
 				tok := FormatToken{Expr: e, Type: op.typ, Multi: op.multi, get: op.get}
 				if fe, ok := e.(*lang.Field); ok {
-					tok.Key = fe.Name
-					if fe.HasArg {
-						tok.Key += "[" + fe.Arg + "]"
-					}
+					tok.Key = exprString(fe)
 				}
 				return tok, n, nil
 			}
@@ -134,12 +165,8 @@ func (c *Compiler) tryOperand(e lang.Expr) (op *operand, err error) {
 			op, err = nil, ce
 		}
 	}()
-	if fe, ok := e.(*lang.Field); ok {
-		ref, rerr := c.src.Resolve(fe.Name, fe.Arg, fe.HasArg)
-		if rerr == nil && ref.Field.Flags&fields.FilterOnly != 0 {
-			return nil, &Error{Msg: ref.String() + " is filter only and cannot be used as a display field"}
-		}
-	}
+	// Filter-only fields (fd.ip, fd.net, ...) are accepted and print <NA>,
+	// as libsinsp does since 0.20, which compiles formats in filter mode.
 	return c.operand(e), nil
 }
 
@@ -153,4 +180,132 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 func (c *Compiler) CheckOperand(e lang.Expr) error {
 	_, err := c.tryOperand(e)
 	return err
+}
+
+// formatVisitor reproduces libsinsp's formatter_visitor, which lists the
+// resolution tokens of one %token: a field adds itself; a transformer
+// visits its arguments, then replaces the previous entry if the node
+// visited just before it was a transformer (so nested transformers leave
+// only the outermost one, while their fields stay), and adds itself.
+type formatVisitor struct {
+	c             *Compiler
+	out           *[]FormatField
+	lastWasTransf bool
+}
+
+func (v *formatVisitor) visit(e lang.Expr) {
+	switch n := e.(type) {
+	case *lang.Field:
+		op := v.c.operand(n)
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Type: op.typ, Multi: op.multi, get: op.get})
+		v.lastWasTransf = false
+	case *lang.TransformerList:
+		for _, it := range n.Items {
+			v.visit(it)
+		}
+	case *lang.Transformer:
+		for _, a := range n.Args {
+			v.visit(a)
+		}
+		if v.lastWasTransf && len(*v.out) > 0 {
+			*v.out = (*v.out)[:len(*v.out)-1]
+		}
+		op := v.c.operand(n)
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Transformed: true, Type: op.typ, Multi: op.multi, get: op.get})
+		v.lastWasTransf = true
+	}
+}
+
+// exprString prints a field or transformer expression the way libsinsp's
+// ast::as_string does: no blanks, arguments separated by bare commas, and
+// values and field arguments escaped with escape_str.
+func exprString(e lang.Expr) string {
+	var b strings.Builder
+	writeExpr(&b, e)
+	return b.String()
+}
+
+func writeExpr(b *strings.Builder, e lang.Expr) {
+	switch n := e.(type) {
+	case *lang.Field:
+		b.WriteString(n.Name)
+		writeFieldArg(b, n.Arg, n.HasArg)
+	case *lang.Value:
+		b.WriteString(escapeStr(n.Value))
+	case *lang.TransformerList:
+		b.WriteByte('(')
+		for i, it := range n.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeExpr(b, it)
+		}
+		b.WriteByte(')')
+	case *lang.Transformer:
+		b.WriteString(n.Name)
+		b.WriteByte('(')
+		for i, a := range n.Args {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeExpr(b, a)
+		}
+		b.WriteByte(')')
+		writeFieldArg(b, n.Arg, n.HasArg)
+	}
+}
+
+func writeFieldArg(b *strings.Builder, arg string, has bool) {
+	if !has {
+		return
+	}
+	if arg == "" {
+		b.WriteString(`[""]`)
+		return
+	}
+	b.WriteByte('[')
+	b.WriteString(escapeStr(arg))
+	b.WriteByte(']')
+}
+
+// escapeStr is libsinsp's filter::escape_str: control characters, '\' and
+// '"' are escaped, and the result is double-quoted when it contains any of
+// those or a blank, '=', a single quote or NUL.
+func escapeStr(s string) string {
+	var b strings.Builder
+	quote := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\b':
+			quote = true
+			b.WriteString(`\b`)
+		case '\f':
+			quote = true
+			b.WriteString(`\f`)
+		case '\n':
+			quote = true
+			b.WriteString(`\n`)
+		case '\r':
+			quote = true
+			b.WriteString(`\r`)
+		case '\t':
+			quote = true
+			b.WriteString(`\t`)
+		case '\\':
+			quote = true
+			b.WriteString(`\\`)
+		case '"':
+			quote = true
+			b.WriteString(`\"`)
+		case ' ', '=', '\'', 0:
+			quote = true
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if quote {
+		return `"` + b.String() + `"`
+	}
+	return b.String()
 }

@@ -44,6 +44,11 @@ type getter func(f *Frame) (*Value, bool)
 // cached wraps compute so it runs at most once per event.
 func cached(idx int, compute func(f *Frame, v *Value) bool) getter {
 	return func(f *Frame) (*Value, bool) {
+		if idx >= len(f.slots) {
+			// The frame predates expressions compiled since (an output
+			// format compiled after the frame was made, say).
+			f.slots = append(f.slots, make([]slot, idx+1-len(f.slots))...)
+		}
 		s := &f.slots[idx]
 		if s.gen != f.gen {
 			s.gen = f.gen

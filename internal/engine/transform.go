@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"encoding/base64"
 	"strconv"
 	"strings"
 
+	"github.com/kestrel-project/kestrel/internal/engine/match"
 	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
@@ -22,7 +22,10 @@ func (c *Compiler) transformer(n *lang.Transformer) *operand {
 		return c.multiTransformer(n)
 	}
 	if len(n.Args) != 1 {
-		fail(n.At, "filter error: transformer '%s' takes exactly one argument", n.Name)
+		// libsinsp hands any transformer with several arguments to its
+		// multivalue transformer factory, which knows only join, concat
+		// and getopt.
+		fail(n.At, "unknown multivalue transformer")
 	}
 	if n.HasArg {
 		fail(n.At, "filter error: transformer '%s' does not support field arguments", n.Name)
@@ -98,7 +101,10 @@ func (c *Compiler) transformer(n *lang.Transformer) *operand {
 			if isBytes {
 				o.Bytes = append(o.Bytes[:0], d...)
 			} else {
-				o.Str = cString(string(d))
+				// The decoded bytes are kept whole: comparisons apply the
+				// C string rules themselves (a NUL ends the value for
+				// strcmp, not for set lookups).
+				o.Str = string(d)
 			}
 			return true
 		}
@@ -131,11 +137,22 @@ func (c *Compiler) transformer(n *lang.Transformer) *operand {
 		fail(n.At, "filter error: unknown transformer '%s'", n.Name)
 	}
 	if in.isConst {
-		// Fold constants now: quoted arguments never change.
-		var v, o Value
-		v.Str = in.consts[0]
-		apply(&v, &o)
-		return &operand{isConst: true, consts: []string{o.Str}, typ: out.typ, kind: out.kind, key: out.key}
+		// Fold constants now: quoted arguments never change. A constant
+		// the transformer rejects (invalid base64) is a value that can
+		// never be extracted.
+		v, _ := in.get(nil)
+		o := &Value{}
+		ok := apply(v, o)
+		out.get = func(*Frame) (*Value, bool) { return o, ok }
+		if ok && out.kind == KindString {
+			out.isConst = true
+			if out.multi == List {
+				out.consts = o.Strs
+			} else {
+				out.consts = []string{o.Str}
+			}
+		}
+		return out
 	}
 	idx, _ := c.slot(out.key)
 	get := in.get
@@ -160,7 +177,8 @@ func (c *Compiler) transformerList(n *lang.TransformerList) *operand {
 			allConst = false
 		}
 	}
-	out := &operand{typ: fields.TypeCharBuf, kind: KindString, multi: List, key: lang.String(n), name: "INTERNAL"}
+	// libsinsp's list_check: a CHARBUF list "field" named NA.
+	out := &operand{typ: fields.TypeCharBuf, kind: KindString, multi: List, key: lang.String(n), name: "NA"}
 	if allConst {
 		out.isConst = true
 		for _, it := range items {
@@ -212,6 +230,9 @@ func appendStrings(dst *[]string, v *Value, o *operand) {
 		*dst = append(*dst, strconv.FormatUint(v.Uint, 10))
 	case KindInt:
 		*dst = append(*dst, strconv.FormatInt(v.Int, 10))
+	case KindDouble:
+		// rawval_to_string prints doubles with "%.1lf".
+		*dst = append(*dst, strconv.FormatFloat(v.Float, 'f', 1, 64))
 	case KindBool:
 		*dst = append(*dst, strconv.FormatBool(v.Bool))
 	case KindBytes:
@@ -226,13 +247,12 @@ func (c *Compiler) multiTransformer(n *lang.Transformer) *operand {
 	for i, a := range n.Args {
 		args[i] = c.operand(a)
 	}
-	out := &operand{typ: fields.TypeCharBuf, kind: KindString, key: lang.String(n), name: "INTERNAL"}
+	// libsinsp names the result NA (multivalue_transformer_check_fields),
+	// or INTERNAL when it is a list (getopt without selector).
+	out := &operand{typ: fields.TypeCharBuf, kind: KindString, key: lang.String(n), name: "NA"}
 	var compute func(f *Frame, o *Value) bool
 	switch n.Name {
 	case "join":
-		if n.HasArg {
-			fail(n.At, "transformer 'join' does not support field arguments")
-		}
 		if len(args) != 2 {
 			fail(n.At, "join() requires exactly 2 arguments: separator and list")
 		}
@@ -241,6 +261,10 @@ func (c *Compiler) multiTransformer(n *lang.Transformer) *operand {
 		}
 		if !args[1].isList() {
 			fail(n.At, "join() second argument must be a list")
+		}
+		// set_arg runs after the constructor's argument checks.
+		if n.HasArg {
+			fail(n.At, "transformer 'join' does not support field arguments")
 		}
 		sep, list := args[0], args[1]
 		compute = func(f *Frame, o *Value) bool {
@@ -252,15 +276,33 @@ func (c *Compiler) multiTransformer(n *lang.Transformer) *operand {
 			if !ok {
 				return false
 			}
-			var parts []string
-			appendStrings(&parts, v, list)
-			o.Str = strings.Join(parts, s)
+			if list.kind != KindString {
+				var parts []string
+				appendStrings(&parts, v, list)
+				o.Str = strings.Join(parts, s)
+				return true
+			}
+			// libsinsp appends each element as a C string. One
+			// allocation, for the result.
+			size := 0
+			for i, e := range v.Strs {
+				if i > 0 {
+					size += len(s)
+				}
+				size += len(match.CString(e))
+			}
+			var b strings.Builder
+			b.Grow(size)
+			for i, e := range v.Strs {
+				if i > 0 {
+					b.WriteString(s)
+				}
+				b.WriteString(match.CString(e))
+			}
+			o.Str = b.String()
 			return true
 		}
 	case "concat":
-		if n.HasArg {
-			fail(n.At, "transformer 'concat' does not support field arguments")
-		}
 		if len(args) < 2 {
 			fail(n.At, "concat() requires at least 2 arguments")
 		}
@@ -269,14 +311,26 @@ func (c *Compiler) multiTransformer(n *lang.Transformer) *operand {
 				fail(n.At, "concat() arguments must be strings")
 			}
 		}
+		if n.HasArg {
+			fail(n.At, "transformer 'concat' does not support field arguments")
+		}
 		compute = func(f *Frame, o *Value) bool {
-			var b strings.Builder
+			// Each argument is appended as a C string. The arguments are
+			// read twice (sized, then copied): they are cached or
+			// constant, so one allocation is made, for the result.
+			size := 0
 			for _, a := range args {
 				s, ok := stringOf(f, a)
 				if !ok {
 					return false
 				}
-				b.WriteString(s)
+				size += len(match.CString(s))
+			}
+			var b strings.Builder
+			b.Grow(size)
+			for _, a := range args {
+				s, _ := stringOf(f, a)
+				b.WriteString(match.CString(s))
 			}
 			o.Str = b.String()
 			return true
@@ -301,7 +355,7 @@ func (c *Compiler) multiTransformer(n *lang.Transformer) *operand {
 			}
 			selector = n.Arg[0]
 		} else {
-			out.multi = List
+			out.multi, out.name = List, "INTERNAL"
 		}
 		list, opts := args[0], args[1]
 		var constInfo *optInfo
@@ -336,6 +390,15 @@ func stringOf(f *Frame, o *operand) (string, bool) {
 	v, ok := o.get(f)
 	if !ok {
 		return "", false
+	}
+	if o.kind == KindString {
+		if o.multi == Single {
+			return v.Str, true
+		}
+		if len(v.Strs) == 0 {
+			return "", true
+		}
+		return v.Strs[0], true
 	}
 	var parts []string
 	appendStrings(&parts, v, o)
@@ -482,11 +545,68 @@ func basename(s string) string {
 	return s
 }
 
-// b64Decode decodes standard base64 with or without padding.
+// b64Decode is libsinsp's Base64::decodeWithoutPadding applied by the b64
+// transformer (sinsp_filter_transformer_base64.cpp, base64.h), after the
+// transformer's removal of the value's trailing NUL bytes: the standard
+// alphabet only, at most two trailing '=' ignored, no other character
+// (newlines included) skipped, a final quantum of one character refused
+// and the unused bits of the last character required to be zero. The
+// empty string decodes to the empty string.
 func b64Decode(s string) ([]byte, bool) {
-	d, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-	return d, err == nil
+	s = match.TrimNUL(s)
+	if s == "" {
+		return nil, true
+	}
+	n := len(s)
+	if s[n-1] == '=' {
+		n--
+		if n > 0 && s[n-1] == '=' {
+			n--
+		}
+	}
+	if n == 0 || n%4 == 1 {
+		return nil, false
+	}
+	out := make([]byte, 0, n*3/4)
+	var acc uint32
+	for i := 0; i < n; i++ {
+		c := b64Value[s[i]]
+		if c == 0xff {
+			return nil, false
+		}
+		acc = acc<<6 | uint32(c)
+		if i%4 == 3 {
+			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc = 0
+		}
+	}
+	switch n % 4 {
+	case 2: // 12 bits: one byte, 4 bits that must be zero
+		if acc&0xf != 0 {
+			return nil, false
+		}
+		out = append(out, byte(acc>>4))
+	case 3: // 18 bits: two bytes, 2 bits that must be zero
+		if acc&0x3 != 0 {
+			return nil, false
+		}
+		out = append(out, byte(acc>>10), byte(acc>>2))
+	}
+	return out, true
 }
+
+// b64Value maps the standard base64 alphabet to its values, anything else
+// to 0xff.
+var b64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	return t
+}()
 
 // cString cuts s at its first NUL, as C string functions see it.
 func cString(s string) string {

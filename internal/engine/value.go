@@ -72,8 +72,13 @@ func KindOf(t fields.Type) Kind {
 
 // Value holds what an extractor produced for one event. Scalar fields fill
 // the member of their kind; list-valued fields, and fields that yield one
-// value per ancestor, fill the slice of their kind instead. Extractors must
-// reuse the slices (append to s[:0]) so the event path does not allocate.
+// value per ancestor, fill the slice of their kind instead (a list of
+// booleans fills Uints with 0 and 1). Extractors must reuse the slices
+// (append to s[:0]) so the event path does not allocate.
+//
+// Strings are compared as libsinsp compares its C strings: most operators
+// see a value up to its first NUL byte, while in, intersects, pmatch and
+// regex see it whole without its trailing NULs (see package match).
 type Value struct {
 	Str   string
 	Int   int64
