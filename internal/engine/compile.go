@@ -46,12 +46,16 @@ type EventTypes interface {
 // across every condition it compiles, so a field used by many rules is
 // extracted once per event.
 type Compiler struct {
-	src      *fields.Source
-	binder   Binder
-	evtypes  EventTypes
-	slots    map[string]int
-	nslots   int
-	warnings []Warning
+	src     *fields.Source
+	binder  Binder
+	evtypes EventTypes
+	slots   map[string]int
+	nslots  int
+	// compound sub-conditions by canonical text, with their result slots
+	condByKey map[string]Cond
+	planned   map[string]int
+	nconds    int
+	warnings  []Warning
 }
 
 // NewCompiler returns a compiler for the fields of src, extracting through
@@ -60,7 +64,7 @@ func NewCompiler(src *fields.Source, binder Binder, evtypes EventTypes) *Compile
 	if binder == nil {
 		binder = Unbound{}
 	}
-	return &Compiler{src: src, binder: binder, evtypes: evtypes, slots: map[string]int{}}
+	return &Compiler{src: src, binder: binder, evtypes: evtypes, slots: map[string]int{}, condByKey: map[string]Cond{}, planned: map[string]int{}}
 }
 
 // Source returns the field source the compiler resolves names in.
@@ -70,7 +74,7 @@ func (c *Compiler) Source() *fields.Source { return c.src }
 func (c *Compiler) Slots() int { return c.nslots }
 
 // NewFrame returns a frame sized for everything compiled so far.
-func (c *Compiler) NewFrame() *Frame { return newFrame(c.nslots) }
+func (c *Compiler) NewFrame() *Frame { return newFrame(c.nslots, c.nconds) }
 
 func (c *Compiler) slot(key string) (int, bool) {
 	if i, ok := c.slots[key]; ok {
@@ -106,17 +110,21 @@ func fail(pos lang.Pos, format string, args ...any) {
 func (c *Compiler) expr(e lang.Expr) Cond {
 	switch n := e.(type) {
 	case *lang.And:
-		conds := make([]Cond, len(n.Children))
-		for i, ch := range n.Children {
-			conds[i] = c.expr(ch)
-		}
-		return andConds(conds)
+		return c.shared(n, func() Cond {
+			conds := make([]Cond, len(n.Children))
+			for i, ch := range n.Children {
+				conds[i] = c.expr(ch)
+			}
+			return andConds(conds)
+		})
 	case *lang.Or:
-		conds := make([]Cond, len(n.Children))
-		for i, ch := range n.Children {
-			conds[i] = c.expr(ch)
-		}
-		return orConds(conds)
+		return c.shared(n, func() Cond {
+			conds := make([]Cond, len(n.Children))
+			for i, ch := range n.Children {
+				conds[i] = c.expr(ch)
+			}
+			return orConds(conds)
+		})
 	case *lang.Not:
 		inner := c.expr(n.Child)
 		return func(f *Frame) bool { return !inner(f) }
@@ -135,6 +143,51 @@ func (c *Compiler) expr(e lang.Expr) Cond {
 		fail(e.Pos(), "filter error: unexpected expression in condition")
 	}
 	return nil
+}
+
+// Plan records a condition that will be compiled, so that compound
+// sub-conditions occurring more than once across the planned conditions
+// are compiled with a per-event result cache. Falco's rules reuse macros
+// heavily (open_read, spawned_process, container): after the first rule of
+// an event has evaluated one, the others read its answer instead of
+// re-running its checks. Compiling without planning caches nothing.
+func (c *Compiler) Plan(e lang.Expr) {
+	lang.Walk(e, func(n lang.Expr) bool {
+		switch n.(type) {
+		case *lang.And, *lang.Or:
+			c.planned[lang.String(n)]++
+		}
+		return true
+	})
+}
+
+// shared compiles a compound sub-condition, once per ruleset when it was
+// planned more than once, with its result cached per event.
+func (c *Compiler) shared(e lang.Expr, build func() Cond) Cond {
+	key := lang.String(e)
+	if c.planned[key] < 2 {
+		return build()
+	}
+	if cond, ok := c.condByKey[key]; ok {
+		return cond
+	}
+	inner := build()
+	idx := c.nconds
+	c.nconds++
+	cond := func(f *Frame) bool {
+		if idx >= len(f.conds) {
+			f.conds = append(f.conds, make([]condSlot, idx+1-len(f.conds))...)
+		}
+		s := &f.conds[idx]
+		if s.gen == f.gen {
+			return s.val
+		}
+		v := inner(f)
+		s.gen, s.val = f.gen, v
+		return v
+	}
+	c.condByKey[key] = cond
+	return cond
 }
 
 func andConds(conds []Cond) Cond {

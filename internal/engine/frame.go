@@ -8,6 +8,13 @@ type Frame struct {
 	ev    Event
 	gen   uint32
 	slots []slot
+	conds []condSlot
+}
+
+// condSlot caches the result of a shared sub-condition for one event.
+type condSlot struct {
+	gen uint32
+	val bool
 }
 
 type slot struct {
@@ -16,8 +23,8 @@ type slot struct {
 	v   Value
 }
 
-func newFrame(nslots int) *Frame {
-	return &Frame{slots: make([]slot, nslots), gen: 1}
+func newFrame(nslots, nconds int) *Frame {
+	return &Frame{slots: make([]slot, nslots), conds: make([]condSlot, nconds), gen: 1}
 }
 
 // Reset points the frame at a new event.
@@ -29,6 +36,9 @@ func (f *Frame) Reset(ev Event) {
 		// fresh by accident.
 		for i := range f.slots {
 			f.slots[i].gen = 0
+		}
+		for i := range f.conds {
+			f.conds[i].gen = 0
 		}
 		f.gen = 1
 	}

@@ -438,90 +438,141 @@ func (l *Loader) compiler(st *compileState, source string) *engine.Compiler {
 	return c
 }
 
-func (l *Loader) compileRules(st *compileState) {
-	for _, r := range l.col.rules {
-		if r.unknownSource {
-			continue
-		}
-		src := l.sources[r.source]
-		if src == nil {
-			throwf(ErrValidate, r.ctx, "Unknown source at compile-time%s", r.source)
-		}
-		comp := l.compiler(st, r.source)
-		cond := r.cond
-		if len(r.exceptions) > 0 {
-			cond = buildExceptions(r)
-		}
-		output := r.output.s
-		for _, extra := range l.opts.AppendOutput {
-			if extra.matches(r) && extra.Format != "" {
-				output += " " + extra.Format
-			}
-		}
-		if strings.Contains(output, "%container.info") {
-			l.res.addWarning(WarnDeprecatedItem, "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.", r.ctx)
-			output = strings.ReplaceAll(output, "%container.info", "")
-		}
-		format, err := comp.CompileFormat(output)
-		if err != nil {
-			var ce *engine.Error
-			if errors.As(err, &ce) && ce.Unknown && r.skipUnknown {
-				l.res.addWarning(WarnUnknownFilter, err.Error(), r.outputCtx)
-				continue
-			}
-			throwf(ErrCompileOutput, r.outputCtx, "%s", err.Error())
-		}
-		l.deprecatedInOutput(output, r.outputCtx)
-		extras := map[string]*engine.Format{}
-		for _, extra := range l.opts.AppendOutput {
-			if !extra.matches(r) {
-				continue
-			}
-			for key, f := range extra.Fields {
-				ef, err := comp.CompileFormat(f)
-				if err != nil {
-					throwf(ErrCompileOutput, r.outputCtx, "%s", err.Error())
-				}
-				l.deprecatedInOutput(f, r.outputCtx)
-				extras[key] = ef
-			}
-		}
+// preparedRule is a rule whose output is compiled and whose condition is
+// parsed and expanded, waiting for the condition's compilation.
+type preparedRule struct {
+	r      *ruleInfo
+	src    *Source
+	comp   *engine.Compiler
+	cond   text
+	ast    lang.Expr
+	output string
+	format *engine.Format
+	extras map[string]*engine.Format
+}
 
-		// Condition: lists, macros, warnings, compilation.
-		ast := l.parseCondition(st, cond, r.condCtx)
-		ast = l.resolveMacros(st, ast, cond.s, int(^uint(0)>>1), r.ctx)
-		l.conditionWarnings(ast, cond.s, r.condCtx)
-		compiled, warnings, err := comp.Compile(ast)
-		if err != nil {
-			var ce *engine.Error
-			errors.As(err, &ce)
-			ctx := conditionCtx(r.condCtx, cond.s, l.orig.position(ce.Pos))
-			if ce.Unknown && r.skipUnknown {
-				l.res.addWarning(WarnUnknownFilter, ce.Msg, ctx)
-				continue
+// compileRules compiles every rule in two passes: the first compiles
+// outputs and parses and expands conditions, the second compiles the
+// conditions once the compiler has seen them all (so sub-conditions shared
+// by several rules are evaluated once per event). The error reported is
+// the one Falco's single pass would meet first: a first-pass error at rule
+// k comes after any second-pass error of the rules before k.
+func (l *Loader) compileRules(st *compileState) {
+	var prepared []*preparedRule
+	var pending *loadError
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				le, ok := r.(*loadError)
+				if !ok {
+					panic(r)
+				}
+				pending = le
 			}
-			throwf(ErrCompileCondition, ctx, "%s", ce.Msg)
-		}
-		for _, w := range warnings {
-			l.res.addWarning(WarnCompileCondition, w.Msg, conditionCtx(r.condCtx, cond.s, l.orig.position(w.Pos)))
-		}
-		var codes engine.CodeSet
-		if src.EventTypes != nil {
-			codes, err = engine.EventCodes(ast, src.EventTypes)
-			if err != nil {
-				throwf(ErrCompileCondition, r.condCtx, "%s", err.Error())
-			}
-			if n := codes.Len(); n > 100 && r.warnEvttypes {
-				l.res.addWarning(WarnNoEvttype, "Rule matches too many evt.type values. This has a significant performance penalty.", r.ctx)
+		}()
+		for _, r := range l.col.rules {
+			if p := l.prepareRule(st, r); p != nil {
+				p.comp.Plan(p.ast)
+				prepared = append(prepared, p)
 			}
 		}
-		er := &engine.Rule{Name: r.name, Desc: r.desc, Source: r.source, Priority: r.priority,
-			Tags: r.sortedTags(), Cond: compiled, Output: format, Codes: codes, Order: r.index, ExtraFields: extras}
-		st.rules = append(st.rules, &Rule{Rule: er, Enabled: r.enabled, Condition: ast, RawCondition: cond.s,
-			OutputText: output, Capture: r.capture, CaptureDur: r.captureDur, SkipUnknown: r.skipUnknown,
-			WarnEvttypes: r.warnEvttypes})
+	}()
+	for _, p := range prepared {
+		l.finishRule(st, p)
+	}
+	if pending != nil {
+		panic(pending)
 	}
 	sort.SliceStable(st.rules, func(i, j int) bool { return st.rules[i].Order < st.rules[j].Order })
+}
+
+// prepareRule compiles a rule's output and parses and expands its
+// condition; nil means the rule is skipped.
+func (l *Loader) prepareRule(st *compileState, r *ruleInfo) *preparedRule {
+	if r.unknownSource {
+		return nil
+	}
+	src := l.sources[r.source]
+	if src == nil {
+		throwf(ErrValidate, r.ctx, "Unknown source at compile-time%s", r.source)
+	}
+	p := &preparedRule{r: r, src: src, comp: l.compiler(st, r.source), cond: r.cond, extras: map[string]*engine.Format{}}
+	if len(r.exceptions) > 0 {
+		p.cond = buildExceptions(r)
+	}
+	p.output = r.output.s
+	for _, extra := range l.opts.AppendOutput {
+		if extra.matches(r) && extra.Format != "" {
+			p.output += " " + extra.Format
+		}
+	}
+	if strings.Contains(p.output, "%container.info") {
+		l.res.addWarning(WarnDeprecatedItem, "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.", r.ctx)
+		p.output = strings.ReplaceAll(p.output, "%container.info", "")
+	}
+	format, err := p.comp.CompileFormat(p.output)
+	if err != nil {
+		var ce *engine.Error
+		if errors.As(err, &ce) && ce.Unknown && r.skipUnknown {
+			l.res.addWarning(WarnUnknownFilter, err.Error(), r.outputCtx)
+			return nil
+		}
+		throwf(ErrCompileOutput, r.outputCtx, "%s", err.Error())
+	}
+	p.format = format
+	l.deprecatedInOutput(p.output, r.outputCtx)
+	for _, extra := range l.opts.AppendOutput {
+		if !extra.matches(r) {
+			continue
+		}
+		for key, f := range extra.Fields {
+			ef, err := p.comp.CompileFormat(f)
+			if err != nil {
+				throwf(ErrCompileOutput, r.outputCtx, "%s", err.Error())
+			}
+			l.deprecatedInOutput(f, r.outputCtx)
+			p.extras[key] = ef
+		}
+	}
+	// Condition: lists, macros, warnings.
+	p.ast = l.parseCondition(st, p.cond, r.condCtx)
+	p.ast = l.resolveMacros(st, p.ast, p.cond.s, int(^uint(0)>>1), r.ctx)
+	l.conditionWarnings(p.ast, p.cond.s, r.condCtx)
+	return p
+}
+
+// finishRule compiles a prepared rule's condition and event-code set.
+func (l *Loader) finishRule(st *compileState, p *preparedRule) {
+	r := p.r
+	compiled, warnings, err := p.comp.Compile(p.ast)
+	if err != nil {
+		var ce *engine.Error
+		errors.As(err, &ce)
+		ctx := conditionCtx(r.condCtx, p.cond.s, l.orig.position(ce.Pos))
+		if ce.Unknown && r.skipUnknown {
+			l.res.addWarning(WarnUnknownFilter, ce.Msg, ctx)
+			return
+		}
+		throwf(ErrCompileCondition, ctx, "%s", ce.Msg)
+	}
+	for _, w := range warnings {
+		l.res.addWarning(WarnCompileCondition, w.Msg, conditionCtx(r.condCtx, p.cond.s, l.orig.position(w.Pos)))
+	}
+	var codes engine.CodeSet
+	if p.src.EventTypes != nil {
+		codes, err = engine.EventCodes(p.ast, p.src.EventTypes)
+		if err != nil {
+			throwf(ErrCompileCondition, r.condCtx, "%s", err.Error())
+		}
+		if n := codes.Len(); n > 100 && r.warnEvttypes {
+			l.res.addWarning(WarnNoEvttype, "Rule matches too many evt.type values. This has a significant performance penalty.", r.ctx)
+		}
+	}
+	er := &engine.Rule{Name: r.name, Desc: r.desc, Source: r.source, Priority: r.priority,
+		Tags: r.sortedTags(), Cond: compiled, Output: p.format, Codes: codes, Order: r.index, ExtraFields: p.extras}
+	st.rules = append(st.rules, &Rule{Rule: er, Enabled: r.enabled, Condition: p.ast, RawCondition: p.cond.s,
+		OutputText: p.output, Capture: r.capture, CaptureDur: r.captureDur, SkipUnknown: r.skipUnknown,
+		WarnEvttypes: r.warnEvttypes})
 }
 
 func (l *Loader) deprecatedInOutput(format string, ctx Context) {
