@@ -140,92 +140,64 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 		// the modifier.
 		return func(*Frame) bool { return false }
 	}
-	var pred func(v *Value, i int) bool // value (or i-th any-of element) satisfies
 	switch lhs.kind {
 	case KindString:
-		p := stringPredicate(n.At, op, mod, values)
-		pred = func(v *Value, i int) bool {
-			if i < 0 {
-				return p(v.Str)
-			}
-			return p(v.Strs[i])
-		}
+		return scalarCheck(get, lhs.multi, stringPredicate(n.At, op, mod, values),
+			func(v *Value) string { return v.Str }, func(v *Value) []string { return v.Strs })
 	case KindInt:
-		rhs := make([]int64, len(values))
-		for i, s := range values {
-			rhs[i] = parseInt(n.At, s, lhs.typ)
-		}
-		p := orderedPredicate(op, mod, rhs)
-		pred = func(v *Value, i int) bool {
-			if i < 0 {
-				return p(v.Int)
-			}
-			return p(v.Ints[i])
-		}
+		rhs := parseAll(values, func(s string) int64 { return parseInt(n.At, s, lhs.typ) })
+		return scalarCheck(get, lhs.multi, orderedPredicate(op, mod, rhs),
+			func(v *Value) int64 { return v.Int }, func(v *Value) []int64 { return v.Ints })
 	case KindUint:
-		rhs := make([]uint64, len(values))
-		for i, s := range values {
-			rhs[i] = parseUint(n.At, s, lhs.typ)
-		}
-		p := orderedPredicate(op, mod, rhs)
-		pred = func(v *Value, i int) bool {
-			if i < 0 {
-				return p(v.Uint)
-			}
-			return p(v.Uints[i])
-		}
+		rhs := parseAll(values, func(s string) uint64 { return parseUint(n.At, s, lhs.typ) })
+		return scalarCheck(get, lhs.multi, orderedPredicate(op, mod, rhs),
+			func(v *Value) uint64 { return v.Uint }, func(v *Value) []uint64 { return v.Uints })
 	case KindDouble:
-		rhs := make([]float64, len(values))
-		for i, s := range values {
-			rhs[i] = float64(parseInt(n.At, s, fields.TypeInt32))
-		}
-		p := orderedPredicate(op, mod, rhs)
-		pred = func(v *Value, _ int) bool { return p(v.Float) }
+		// libsinsp parses double constants as 32-bit integers.
+		rhs := parseAll(values, func(s string) float64 { return float64(parseInt(n.At, s, fields.TypeInt32)) })
+		return scalarCheck(get, Single, orderedPredicate(op, mod, rhs),
+			func(v *Value) float64 { return v.Float }, nil)
 	case KindBool:
-		rhs := make([]bool, len(values))
-		for i, s := range values {
-			rhs[i] = parseBool(n.At, s)
-		}
-		p := equalityPredicate(op, mod, rhs)
-		pred = func(v *Value, _ int) bool { return p(v.Bool) }
+		rhs := parseAll(values, func(s string) bool { return parseBool(n.At, s) })
+		return scalarCheck(get, Single, equalityPredicate(op, mod, rhs),
+			func(v *Value) bool { return v.Bool }, nil)
 	case KindBytes:
-		p := bytesPredicate(n.At, op, mod, values)
-		pred = func(v *Value, _ int) bool { return p(v.Bytes) }
+		return scalarCheck(get, Single, bytesPredicate(n.At, op, mod, values),
+			func(v *Value) []byte { return v.Bytes }, nil)
 	case KindIP:
-		rhs := make([]netip.Addr, len(values))
-		for i, s := range values {
-			rhs[i] = parseIP(n.At, s, lhs.typ)
-		}
-		p := ipPredicate(op, mod, rhs)
-		pred = func(v *Value, i int) bool {
-			if i < 0 {
-				return p(v.IP)
-			}
-			return p(v.IPs[i])
-		}
+		rhs := parseAll(values, func(s string) netip.Addr { return parseIP(n.At, s, lhs.typ) })
+		return scalarCheck(get, lhs.multi, ipPredicate(op, mod, rhs),
+			func(v *Value) netip.Addr { return v.IP }, func(v *Value) []netip.Addr { return v.IPs })
 	case KindIPNet:
-		rhs := make([]netip.Prefix, len(values))
-		for i, s := range values {
-			rhs[i] = parseNet(n.At, s, lhs.typ)
-		}
-		p := netPredicate(op, mod, rhs)
-		pred = func(v *Value, i int) bool {
-			if i < 0 {
-				return p(v.IP)
-			}
-			return p(v.IPs[i])
-		}
-	default:
-		fail(n.At, "filter error: '%s' operator not supported for type '%s'", opDisplay(op), lhs.typ)
+		rhs := parseAll(values, func(s string) netip.Prefix { return parseNet(n.At, s, lhs.typ) })
+		return scalarCheck(get, lhs.multi, netPredicate(op, mod, rhs),
+			func(v *Value) netip.Addr { return v.IP }, func(v *Value) []netip.Addr { return v.IPs })
 	}
-	if lhs.multi == AnyOf {
+	fail(n.At, "filter error: '%s' operator not supported for type '%s'", opDisplay(op), lhs.typ)
+	return nil
+}
+
+// parseAll converts every constant operand with parse.
+func parseAll[T any](values []string, parse func(string) T) []T {
+	out := make([]T, len(values))
+	for i, s := range values {
+		out[i] = parse(s)
+	}
+	return out
+}
+
+// scalarCheck builds a check on a field of one kind: the predicate applies
+// to the single value, or, for any-of fields (ancestors without an index),
+// holds when it holds for any element.
+func scalarCheck[T any](get getter, multi Multiplicity, p func(T) bool, one func(*Value) T, many func(*Value) []T) Cond {
+	if multi == AnyOf && many != nil {
 		return func(f *Frame) bool {
 			v, ok := get(f)
 			if !ok {
 				return false
 			}
-			for i := 0; i < anyLen(v, lhs.kind); i++ {
-				if pred(v, i) {
+			for _, x := range many(v) {
+				if p(x) {
 					return true
 				}
 			}
@@ -234,22 +206,8 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 	}
 	return func(f *Frame) bool {
 		v, ok := get(f)
-		return ok && pred(v, -1)
+		return ok && p(one(v))
 	}
-}
-
-func anyLen(v *Value, k Kind) int {
-	switch k {
-	case KindString:
-		return len(v.Strs)
-	case KindInt:
-		return len(v.Ints)
-	case KindUint:
-		return len(v.Uints)
-	case KindIP, KindIPNet:
-		return len(v.IPs)
-	}
-	return 0
 }
 
 // evtTypeFast compiles evt.type = / != / in over known event names into a
@@ -717,6 +675,21 @@ func compareValues(op string, k Kind, multi Multiplicity, l, r *Value) bool {
 		return false
 	}
 	return compareScalars(op, k, l, r)
+}
+
+// anyLen is the number of elements of an any-of value.
+func anyLen(v *Value, k Kind) int {
+	switch k {
+	case KindString:
+		return len(v.Strs)
+	case KindInt:
+		return len(v.Ints)
+	case KindUint:
+		return len(v.Uints)
+	case KindIP, KindIPNet:
+		return len(v.IPs)
+	}
+	return 0
 }
 
 // elemAt returns the i-th value of a multi-valued Value as a scalar.
