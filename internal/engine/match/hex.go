@@ -1,6 +1,9 @@
 package match
 
-import "errors"
+import (
+	"encoding/hex"
+	"errors"
+)
 
 // ErrNotHex is the error libsinsp reports when the right-hand side of
 // bcontains or bstartswith is not a hex string (sinsp_filter_compiler,
@@ -23,29 +26,11 @@ var ErrNotHex = errors.New("filter error: bcontains and bstartswith operator sup
 // The operators themselves need no support from this package: bcontains is
 // bytes.Contains and bstartswith bytes.HasPrefix over the raw field bytes.
 func DecodeHex(s string) ([]byte, error) {
-	if len(s)%2 != 0 {
+	// encoding/hex accepts exactly libsinsp's form: an even number of hex
+	// digits of either case, nothing else.
+	b, err := hex.DecodeString(s)
+	if err != nil {
 		return nil, ErrNotHex
 	}
-	out := make([]byte, len(s)/2)
-	for i := 0; i < len(s); i += 2 {
-		hi, ok1 := hexDigit(s[i])
-		lo, ok2 := hexDigit(s[i+1])
-		if !ok1 || !ok2 {
-			return nil, ErrNotHex
-		}
-		out[i/2] = hi<<4 | lo
-	}
-	return out, nil
-}
-
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	return b, nil
 }

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 )
@@ -61,30 +62,17 @@ func Unescape(tok string) (string, error) {
 			if i+2 >= end {
 				return "", errors.New("truncated hex char escape sequence")
 			}
-			hi, ok1 := hexVal(tok[i+1])
-			lo, ok2 := hexVal(tok[i+2])
-			if !ok1 || !ok2 {
+			ch, err := hex.DecodeString(tok[i+1 : i+3])
+			if err != nil {
 				return "", errors.New("invalid hex char escape sequence: " + tok[i+1:i+3])
 			}
-			b.WriteByte(hi<<4 | lo)
+			b.WriteByte(ch[0])
 			i += 2
 		default:
 			return "", errors.New("unsupported string escape sequence: \\" + string(tok[i]))
 		}
 	}
 	return b.String(), nil
-}
-
-func hexVal(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // Quote returns s as a condition operand: bare when it lexes as a bare
