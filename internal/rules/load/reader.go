@@ -146,10 +146,7 @@ func (r *reader) stringSeq(item *yaml.Node, key string, ctx Context, required bo
 	}
 	out := make([]string, 0, len(v.Content))
 	for _, e := range v.Content {
-		e, err := r.src.resolve(e)
-		if err != nil {
-			throwf(ErrYAMLParse, vctx, "%v", err)
-		}
+		e = r.mustResolve(e, vctx)
 		if !isScalar(e) || isNull(e) {
 			// yaml-cpp's Node::IsScalar is false for null elements too.
 			throwf(ErrYAMLValidate, r.ctx(e, ItemListItem, "", vctx), "sequence value is not scalar")
@@ -281,35 +278,15 @@ func (r *reader) readPluginVersions(item *yaml.Node, parent Context) {
 		throwf(ErrYAMLValidate, ctx, "Value of required_plugin_versions must be a sequence")
 	}
 	for _, p := range seq.Content {
-		p, err := r.src.resolve(p)
-		if err != nil {
-			throwf(ErrYAMLParse, ctx, "%v", err)
-		}
-		tmp := r.ctx(p, ItemRequiredPluginVersionsEntry, "", ctx)
-		if p.Kind != yaml.MappingNode {
-			throwf(ErrYAMLValidate, tmp, "Plugin version must be a mapping")
-		}
-		name, _ := r.requiredString(p, "name", tmp)
-		pctx := r.ctx(p, ItemRequiredPluginVersionsEntry, name, ctx)
-		ver, _ := r.requiredString(p, "version", pctx)
-		alts := []pluginRequirement{{name, ver}}
-		if a := r.src.mapGet(p, "alternatives"); a != nil {
+		req, pctx := r.pluginRequirement(p, ItemRequiredPluginVersionsEntry, "Plugin version must be a mapping", ctx)
+		alts := []pluginRequirement{req}
+		if a := r.src.mapGet(r.mustResolve(p, ctx), "alternatives"); a != nil {
 			if a.Kind != yaml.SequenceNode {
 				throwf(ErrYAMLValidate, pctx, "Value of plugin version alternatives must be a sequence")
 			}
-			for _, req := range a.Content {
-				req, err := r.src.resolve(req)
-				if err != nil {
-					throwf(ErrYAMLParse, pctx, "%v", err)
-				}
-				tmp := r.ctx(req, ItemRequiredPluginVersionsAlternative, "", pctx)
-				if req.Kind != yaml.MappingNode {
-					throwf(ErrYAMLValidate, tmp, "Plugin version alternative must be a mapping")
-				}
-				an, _ := r.requiredString(req, "name", tmp)
-				actx := r.ctx(req, ItemRequiredPluginVersionsAlternative, an, pctx)
-				av, _ := r.requiredString(req, "version", actx)
-				alts = append(alts, pluginRequirement{an, av})
+			for _, an := range a.Content {
+				alt, _ := r.pluginRequirement(an, ItemRequiredPluginVersionsAlternative, "Plugin version alternative must be a mapping", pctx)
+				alts = append(alts, alt)
 			}
 		}
 		seen := map[string]bool{}
@@ -325,6 +302,30 @@ func (r *reader) readPluginVersions(item *yaml.Node, parent Context) {
 		r.col.requiredPlugins = append(r.col.requiredPlugins, alts)
 	}
 	r.warnUnknownKeys(item, set("required_plugin_versions"), r.ctx(item, ItemRequiredPluginVersions, "", parent))
+}
+
+// pluginRequirement reads one {name, version} mapping of
+// required_plugin_versions, returning it with its named context.
+func (r *reader) pluginRequirement(n *yaml.Node, t ItemType, notMap string, parent Context) (pluginRequirement, Context) {
+	n = r.mustResolve(n, parent)
+	tmp := r.ctx(n, t, "", parent)
+	if n.Kind != yaml.MappingNode {
+		throwf(ErrYAMLValidate, tmp, "%s", notMap)
+	}
+	name, _ := r.requiredString(n, "name", tmp)
+	ctx := r.ctx(n, t, name, parent)
+	ver, _ := r.requiredString(n, "version", ctx)
+	return pluginRequirement{name, ver}, ctx
+}
+
+// mustResolve follows aliases, failing the load when the alias budget is
+// spent.
+func (r *reader) mustResolve(n *yaml.Node, ctx Context) *yaml.Node {
+	n, err := r.src.resolve(n)
+	if err != nil {
+		throwf(ErrYAMLParse, ctx, "%v", err)
+	}
+	return n
 }
 
 func (r *reader) readList(item *yaml.Node, parent Context) {
@@ -565,10 +566,7 @@ func (r *reader) readExceptions(item *yaml.Node, parent Context, appending bool)
 	}
 	var out []exceptionInfo
 	for _, ex := range exs.Content {
-		ex, err := r.src.resolve(ex)
-		if err != nil {
-			throwf(ErrYAMLParse, ectx, "%v", err)
-		}
+		ex = r.mustResolve(ex, ectx)
 		tmp := r.ctx(ex, ItemException, "", ectx)
 		if ex.Kind != yaml.MappingNode {
 			throwf(ErrYAMLValidate, tmp, "Rule exception must be a mapping")
@@ -611,10 +609,7 @@ func (r *reader) exceptionEntry(ex *yaml.Node, key string, ctx Context, optional
 }
 
 func (r *reader) exceptionValue(v *yaml.Node, ctx Context) exceptionEntry {
-	v, err := r.src.resolve(v)
-	if err != nil {
-		throwf(ErrYAMLParse, ctx, "%v", err)
-	}
+	v = r.mustResolve(v, ctx)
 	switch v.Kind {
 	case yaml.ScalarNode:
 		if v.Value == "" || isNull(v) {
