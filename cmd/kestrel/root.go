@@ -110,9 +110,8 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if o.describeAll || o.describeOne != "" {
 		return describeRules(stdout, loader, o.describeOne, eng.JSONOutput)
 	}
-	ruleset, enabled := loader.Ruleset(fields.SyscallSource, eng.Priority, selections(eng), matching(eng))
+	_, enabled := loader.Ruleset(fields.SyscallSource, eng.Priority, selections(eng), matching(eng))
 	fmt.Fprintf(stderr, "Loaded %d rules (%d enabled) from %s\n", len(loader.Rules()), len(enabled), describeSources(o.rulesFiles, eng))
-	_ = ruleset
 	if o.dryRun {
 		return nil
 	}

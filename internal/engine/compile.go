@@ -70,9 +70,6 @@ func NewCompiler(src *fields.Source, binder Binder, evtypes EventTypes) *Compile
 // Source returns the field source the compiler resolves names in.
 func (c *Compiler) Source() *fields.Source { return c.src }
 
-// Slots is the number of cache slots frames need.
-func (c *Compiler) Slots() int { return c.nslots }
-
 // NewFrame returns a frame sized for everything compiled so far.
 func (c *Compiler) NewFrame() *Frame { return newFrame(c.nslots, c.nconds) }
 

@@ -150,15 +150,16 @@ func (Unbound) Bind(ref fields.Ref) (Binding, error) {
 	b := Binding{Extract: func(Event, *Value) bool { return false }}
 	if ref.Field.Flags&fields.IsList != 0 {
 		b.Multi = List
-	} else if isAncestorField(ref) {
+	} else if IsAncestorField(ref) {
 		b.Multi = AnyOf
 	}
 	return b, nil
 }
 
-// isAncestorField reports the proc.a* fields that, without an index, match
-// if any ancestor matches.
-func isAncestorField(ref fields.Ref) bool {
+// IsAncestorField reports whether ref names an ancestor field (proc.aname
+// and friends) without an index: such a field matches if any ancestor
+// matches, so binders extract it with AnyOf multiplicity.
+func IsAncestorField(ref fields.Ref) bool {
 	if ref.HasArg {
 		return false
 	}
@@ -168,7 +169,3 @@ func isAncestorField(ref fields.Ref) bool {
 	}
 	return false
 }
-
-// IsAncestorField reports whether ref names an ancestor field without an
-// index, which binders should extract with AnyOf multiplicity.
-func IsAncestorField(ref fields.Ref) bool { return isAncestorField(ref) }
