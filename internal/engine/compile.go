@@ -230,8 +230,9 @@ type operand struct {
 	kind  Kind
 	multi Multiplicity
 	flags fields.Flags
-	name  string // as libsinsp names it in messages: the field name
-	key   string // canonical expression text
+	name  string              // as libsinsp names it in messages: the field name
+	key   string              // canonical expression text
+	text  func(*Value) string // the binding's output rendering, if any
 	// constant operands (quoted strings inside transformers)
 	isConst bool
 	consts  []string
@@ -307,5 +308,6 @@ func (c *Compiler) field(n *lang.Field) *operand {
 		flags: ref.Field.Flags,
 		name:  ref.Field.Name,
 		key:   key,
+		text:  b.Text,
 	}
 }

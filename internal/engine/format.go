@@ -34,7 +34,8 @@ type FormatField struct {
 	Type  fields.Type
 	Multi Multiplicity
 
-	get getter
+	get  getter
+	text func(*Value) string
 }
 
 // Get extracts the field's value for the frame's event.
@@ -60,7 +61,8 @@ type FormatToken struct {
 	Type  fields.Type
 	Multi Multiplicity
 
-	get getter
+	get  getter
+	text func(*Value) string
 }
 
 // Get extracts the token's value for the frame's event.
@@ -137,7 +139,7 @@ func (c *Compiler) formatToken(s string) (FormatToken, int, error) {
 		if err == nil {
 			op, cerr := c.tryOperand(e)
 			if cerr == nil {
-				tok := FormatToken{Expr: e, Type: op.typ, Multi: op.multi, get: op.get}
+				tok := FormatToken{Expr: e, Type: op.typ, Multi: op.multi, get: op.get, text: op.text}
 				if fe, ok := e.(*lang.Field); ok {
 					tok.Key = exprString(fe)
 				}
@@ -197,7 +199,7 @@ func (v *formatVisitor) visit(e lang.Expr) {
 	switch n := e.(type) {
 	case *lang.Field:
 		op := v.c.operand(n)
-		*v.out = append(*v.out, FormatField{Key: exprString(n), Type: op.typ, Multi: op.multi, get: op.get})
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Type: op.typ, Multi: op.multi, get: op.get, text: op.text})
 		v.lastWasTransf = false
 	case *lang.TransformerList:
 		for _, it := range n.Items {
@@ -211,7 +213,7 @@ func (v *formatVisitor) visit(e lang.Expr) {
 			*v.out = (*v.out)[:len(*v.out)-1]
 		}
 		op := v.c.operand(n)
-		*v.out = append(*v.out, FormatField{Key: exprString(n), Transformed: true, Type: op.typ, Multi: op.multi, get: op.get})
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Transformed: true, Type: op.typ, Multi: op.multi, get: op.get, text: op.text})
 		v.lastWasTransf = true
 	}
 }

@@ -133,6 +133,10 @@ type Binding struct {
 	Type fields.Type
 	// Multi tells how many values the extractor yields.
 	Multi Multiplicity
+	// Text renders the value in outputs when the default rendering for
+	// its type is not the field's (hex, zero-padded or symbolic forms);
+	// nil keeps the default.
+	Text func(v *Value) string
 }
 
 // Binder binds field references to extractors. Each event source
