@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 )
 
@@ -34,7 +34,7 @@ func stableRuleset(tb testing.TB, matching engine.Matching) *engine.Ruleset {
 	if !res.OK() {
 		tb.Fatalf("load: %s", res.Verbose(l.Contents()))
 	}
-	rs, _ := l.Ruleset(fields.SyscallSource, alert.Debug, nil, matching)
+	rs, _ := l.Ruleset(fields.SyscallSource, priority.Debug, nil, matching)
 	return rs
 }
 

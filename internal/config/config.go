@@ -13,7 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 // Tree is a configuration document.
@@ -227,7 +227,7 @@ func (t *Tree) Get(path string) *yaml.Node {
 // Engine holds the settings of the rule engine, as falco.yaml names them.
 type Engine struct {
 	RulesFiles   []string
-	Priority     alert.Priority
+	Priority     priority.Priority
 	RuleMatching string // first or all
 	JSONOutput   bool
 	Selections   []Selection
@@ -243,7 +243,7 @@ type Selection struct {
 // EngineSettings decodes the rule engine's settings, with Falco's defaults
 // and error messages.
 func (t *Tree) EngineSettings() (Engine, error) {
-	e := Engine{Priority: alert.Debug, RuleMatching: "first"}
+	e := Engine{Priority: priority.Debug, RuleMatching: "first"}
 	if n := t.Get("rules_files"); n != nil {
 		files, err := stringList(n)
 		if err != nil {
@@ -258,7 +258,7 @@ func (t *Tree) EngineSettings() (Engine, error) {
 		e.RulesFiles = files
 	}
 	if n := t.Get("priority"); n != nil {
-		p, ok := alert.ParsePriority(n.Value)
+		p, ok := priority.ParsePriority(n.Value)
 		if !ok {
 			return e, fmt.Errorf("Unknown priority \"%s\"--must be one of emergency, alert, critical, error, warning, notice, informational, debug", n.Value)
 		}

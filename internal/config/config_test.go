@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 func TestOverrides(t *testing.T) {
@@ -36,7 +36,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Priority != alert.Warning || !e.JSONOutput {
+	if e.Priority != priority.Warning || !e.JSONOutput {
 		t.Errorf("settings = %+v", e)
 	}
 	if strings.Join(e.RulesFiles, ",") != "/etc/falco/falco_rules.yaml,/tmp/extra.yaml" {

@@ -233,6 +233,7 @@ type operand struct {
 	name  string              // as libsinsp names it in messages: the field name
 	key   string              // canonical expression text
 	text  func(*Value) string // the binding's output rendering, if any
+	json  func(*Value) any    // the binding's JSON value, if any
 	// constant operands (quoted strings inside transformers)
 	isConst bool
 	consts  []string
@@ -309,5 +310,6 @@ func (c *Compiler) field(n *lang.Field) *operand {
 		name:  ref.Field.Name,
 		key:   key,
 		text:  b.Text,
+		json:  b.JSON,
 	}
 }

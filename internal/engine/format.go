@@ -36,6 +36,7 @@ type FormatField struct {
 
 	get  getter
 	text func(*Value) string
+	json func(*Value) any
 }
 
 // Get extracts the field's value for the frame's event.
@@ -199,7 +200,7 @@ func (v *formatVisitor) visit(e lang.Expr) {
 	switch n := e.(type) {
 	case *lang.Field:
 		op := v.c.operand(n)
-		*v.out = append(*v.out, FormatField{Key: exprString(n), Type: op.typ, Multi: op.multi, get: op.get, text: op.text})
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Type: op.typ, Multi: op.multi, get: op.get, text: op.text, json: op.json})
 		v.lastWasTransf = false
 	case *lang.TransformerList:
 		for _, it := range n.Items {
@@ -213,7 +214,7 @@ func (v *formatVisitor) visit(e lang.Expr) {
 			*v.out = (*v.out)[:len(*v.out)-1]
 		}
 		op := v.c.operand(n)
-		*v.out = append(*v.out, FormatField{Key: exprString(n), Transformed: true, Type: op.typ, Multi: op.multi, get: op.get, text: op.text})
+		*v.out = append(*v.out, FormatField{Key: exprString(n), Transformed: true, Type: op.typ, Multi: op.multi, get: op.get, text: op.text, json: op.json})
 		v.lastWasTransf = true
 	}
 }

@@ -42,6 +42,9 @@ func (ff *FormatField) JSON(f *Frame) any {
 	if !ok {
 		return nil
 	}
+	if ff.json != nil {
+		return ff.json(v)
+	}
 	if ff.Multi == List {
 		out := []any{}
 		for i := 0; i < listLen(v); i++ {

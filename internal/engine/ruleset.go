@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 // Rule is a compiled, enabled rule of one source.
@@ -9,7 +9,7 @@ type Rule struct {
 	Name     string
 	Desc     string
 	Source   string
-	Priority alert.Priority
+	Priority priority.Priority
 	Tags     []string
 	Cond     Cond
 	Output   *Format

@@ -137,6 +137,10 @@ type Binding struct {
 	// its type is not the field's (hex, zero-padded or symbolic forms);
 	// nil keeps the default.
 	Text func(v *Value) string
+	// JSON gives the value for JSON output_fields when it is not the
+	// default for the type (time fields are numbers there); nil keeps the
+	// default.
+	JSON func(v *Value) any
 }
 
 // Binder binds field references to extractors. Each event source

@@ -3,7 +3,7 @@ package load
 import (
 	"sort"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
 
@@ -54,7 +54,7 @@ type ruleInfo struct {
 	cond          text
 	output        text
 	desc          string
-	priority      alert.Priority
+	priority      priority.Priority
 	source        string
 	enabled       bool
 	capture       bool
@@ -91,7 +91,7 @@ type ruleUpdate struct {
 	hasTags      bool
 	exceptions   []exceptionInfo
 	hasExc       bool
-	priority     *alert.Priority
+	priority     *priority.Priority
 	capture      *bool
 	captureDur   *uint64
 	enabled      *bool

@@ -18,9 +18,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 )
 
@@ -420,7 +420,7 @@ func MatchesWildcard(pattern, name string) bool {
 // severe as minPriority, enabled per their files and then per selections.
 // As in Falco, a rule that selections turn on after being disabled by its
 // file is evaluated after the rules enabled by default.
-func (l *Loader) Ruleset(source string, minPriority alert.Priority, sel []Selection, matching engine.Matching) (*engine.Ruleset, []*Rule) {
+func (l *Loader) Ruleset(source string, minPriority priority.Priority, sel []Selection, matching engine.Matching) (*engine.Ruleset, []*Rule) {
 	st := l.state
 	src := l.sources[source]
 	if st == nil || src == nil {

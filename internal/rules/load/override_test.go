@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 // Messages of reference §1.4 and research note C.2/C.3, as Falco words them.
@@ -185,7 +185,7 @@ func TestMacroAppendNotParenthesised(t *testing.T) {
 func TestRuleAppendOverride(t *testing.T) {
 	type want struct {
 		cond, output, desc string
-		prio               alert.Priority
+		prio               priority.Priority
 		tags               []string
 		enabled            bool
 		warns              []string
@@ -205,7 +205,7 @@ func TestRuleAppendOverride(t *testing.T) {
     condition: append
     output: append
 `, want{"evt.type = open and proc.name = cat", "base out %proc.name extra=%fd.name", "base desc more",
-			alert.Informational, []string{"a", "b"}, true, nil}},
+			priority.Informational, []string{"a", "b"}, true, nil}},
 		{"legacy append only merges condition", `
 - rule: r
   desc: ignored
@@ -215,7 +215,7 @@ func TestRuleAppendOverride(t *testing.T) {
   enabled: false
   append: true
 `, want{"evt.type = open and proc.name = cat", "base out %proc.name", "base desc",
-			alert.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
+			priority.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
 		{"override replace", `
 - rule: r
   desc: replaced
@@ -223,7 +223,7 @@ func TestRuleAppendOverride(t *testing.T) {
   override:
     desc: replace
     condition: replace
-`, want{"evt.type = close", "base out %proc.name", "replaced", alert.Informational, []string{"a", "b"}, true, nil}},
+`, want{"evt.type = close", "base out %proc.name", "replaced", priority.Informational, []string{"a", "b"}, true, nil}},
 		{"append and replace at once", `
 - rule: r
   desc: replaced
@@ -233,45 +233,45 @@ func TestRuleAppendOverride(t *testing.T) {
     desc: replace
     condition: append
     priority: replace
-`, want{"evt.type = open and proc.name = cat", "base out %proc.name", "replaced", alert.Warning, []string{"a", "b"}, true, nil}},
+`, want{"evt.type = open and proc.name = cat", "base out %proc.name", "replaced", priority.Warning, []string{"a", "b"}, true, nil}},
 		{"tags union on append", `
 - rule: r
   tags: [c, a]
   override:
     tags: append
-`, want{"evt.type = open", "base out %proc.name", "base desc", alert.Informational, []string{"a", "b", "c"}, true, nil}},
+`, want{"evt.type = open", "base out %proc.name", "base desc", priority.Informational, []string{"a", "b", "c"}, true, nil}},
 		{"tags replace", `
 - rule: r
   tags: [z]
   override:
     tags: replace
-`, want{"evt.type = open", "base out %proc.name", "base desc", alert.Informational, []string{"z"}, true, nil}},
+`, want{"evt.type = open", "base out %proc.name", "base desc", priority.Informational, []string{"z"}, true, nil}},
 		{"enabled replace", `
 - rule: r
   enabled: false
   override:
     enabled: replace
-`, want{"evt.type = open", "base out %proc.name", "base desc", alert.Informational, []string{"a", "b"}, false, nil}},
+`, want{"evt.type = open", "base out %proc.name", "base desc", priority.Informational, []string{"a", "b"}, false, nil}},
 		{"output replace", `
 - rule: r
   output: "  new %fd.name  "
   override:
     output: replace
-`, want{"evt.type = open", "  new %fd.name  ", "base desc", alert.Informational, []string{"a", "b"}, true, nil}},
+`, want{"evt.type = open", "  new %fd.name  ", "base desc", priority.Informational, []string{"a", "b"}, true, nil}},
 		{"empty source on legacy append is no source", `
 - rule: r
   condition: and proc.name = cat
   source:
   append: true
 `, want{"evt.type = open and proc.name = cat", "base out %proc.name", "base desc",
-			alert.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
+			priority.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
 		{"empty string source on legacy append", `
 - rule: r
   condition: and proc.name = cat
   source: ""
   append: true
 `, want{"evt.type = open and proc.name = cat", "base out %proc.name", "base desc",
-			alert.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
+			priority.Informational, []string{"a", "b"}, true, []string{"LOAD_DEPRECATED_ITEM"}}},
 		{"same source on override", `
 - rule: r
   condition: and proc.name = cat
@@ -279,7 +279,7 @@ func TestRuleAppendOverride(t *testing.T) {
   override:
     condition: append
 `, want{"evt.type = open and proc.name = cat", "base out %proc.name", "base desc",
-			alert.Informational, []string{"a", "b"}, true, nil}},
+			priority.Informational, []string{"a", "b"}, true, nil}},
 		{"full redefinition", `
 - rule: r
   desc: new
@@ -287,7 +287,7 @@ func TestRuleAppendOverride(t *testing.T) {
   output: new %fd.name
   priority: ERROR
   enabled: false
-`, want{"proc.name = cat and evt.type = close", "new %fd.name", "new", alert.Error, []string{}, false, nil}},
+`, want{"proc.name = cat and evt.type = close", "new %fd.name", "new", priority.Error, []string{}, false, nil}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

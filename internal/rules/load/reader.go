@@ -7,7 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 // loadError aborts reading or compiling a file with one error, as Falco's
@@ -428,7 +428,7 @@ func (r *reader) readRuleDefinition(item *yaml.Node, name string, ctx Context) {
 	info.outputCtx = r.ctx(outNode, ItemRuleOutput, "", ctx)
 	info.desc, _ = r.requiredString(item, "desc", ctx)
 	prio, prioNode := r.requiredString(item, "priority", ctx)
-	p, ok := alert.ParsePriority(prio)
+	p, ok := priority.ParsePriority(prio)
 	if !ok {
 		throwf(ErrYAMLValidate, r.ctx(prioNode, ItemRulePriority, "", ctx), "Invalid priority")
 	}
@@ -511,7 +511,7 @@ func (r *reader) readRuleOverrides(item *yaml.Node, name, source string, app, re
 		}
 		if check(ops, verb, "priority") {
 			s, n := r.requiredString(item, "priority", ctx)
-			p, ok := alert.ParsePriority(s)
+			p, ok := priority.ParsePriority(s)
 			if !ok {
 				throwf(ErrYAMLValidate, r.ctx(n, ItemRulePriority, "", ctx), "Invalid priority")
 			}

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
 func TestMatchesWildcard(t *testing.T) {
@@ -116,28 +116,28 @@ func TestRuleset(t *testing.T) {
 	wantSuccess(t, last(rs))
 	tests := []struct {
 		name string
-		min  alert.Priority
+		min  priority.Priority
 		sel  []Selection
 		want string
 	}{
-		{"all, debug threshold", alert.Debug, nil, "sev error,sev warning,sev info,sev debug"},
-		{"warning threshold", alert.Warning, nil, "sev error,sev warning"},
-		{"emergency threshold", alert.Emergency, nil, ""},
-		{"enable a disabled rule goes last", alert.Debug, []Selection{{Enable: true, Rule: "off by default"}},
+		{"all, debug threshold", priority.Debug, nil, "sev error,sev warning,sev info,sev debug"},
+		{"warning threshold", priority.Warning, nil, "sev error,sev warning"},
+		{"emergency threshold", priority.Emergency, nil, ""},
+		{"enable a disabled rule goes last", priority.Debug, []Selection{{Enable: true, Rule: "off by default"}},
 			"sev error,sev warning,sev info,sev debug,off by default"},
-		{"disable by wildcard", alert.Debug, []Selection{{Rule: "sev *"}}, ""},
-		{"disable by exact name", alert.Debug, []Selection{{Rule: "sev info"}}, "sev error,sev warning,sev debug"},
-		{"wildcard with two stars", alert.Debug, []Selection{{Rule: "*e*g"}}, "sev error,sev info"},
-		{"disable by tag", alert.Debug, []Selection{{Tag: "process"}}, "sev warning,sev debug"},
-		{"tag is exact", alert.Debug, []Selection{{Tag: "proc"}}, "sev error,sev warning,sev info,sev debug"},
-		{"selections apply in order", alert.Debug, []Selection{{Rule: "*"}, {Enable: true, Tag: "process"}},
+		{"disable by wildcard", priority.Debug, []Selection{{Rule: "sev *"}}, ""},
+		{"disable by exact name", priority.Debug, []Selection{{Rule: "sev info"}}, "sev error,sev warning,sev debug"},
+		{"wildcard with two stars", priority.Debug, []Selection{{Rule: "*e*g"}}, "sev error,sev info"},
+		{"disable by tag", priority.Debug, []Selection{{Tag: "process"}}, "sev warning,sev debug"},
+		{"tag is exact", priority.Debug, []Selection{{Tag: "proc"}}, "sev error,sev warning,sev info,sev debug"},
+		{"selections apply in order", priority.Debug, []Selection{{Rule: "*"}, {Enable: true, Tag: "process"}},
 			"sev error,off by default,sev info"},
-		{"disable then enable moves to the end", alert.Debug, []Selection{{Rule: "sev error"}, {Enable: true, Rule: "sev error"}},
+		{"disable then enable moves to the end", priority.Debug, []Selection{{Rule: "sev error"}, {Enable: true, Rule: "sev error"}},
 			"sev warning,sev info,sev debug,sev error"},
-		{"rule and tag in one selection", alert.Debug, []Selection{{Rule: "sev warning", Tag: "process"}}, "sev debug"},
-		{"below the threshold cannot be enabled", alert.Warning, []Selection{{Enable: true, Rule: "*"}},
+		{"rule and tag in one selection", priority.Debug, []Selection{{Rule: "sev warning", Tag: "process"}}, "sev debug"},
+		{"below the threshold cannot be enabled", priority.Warning, []Selection{{Enable: true, Rule: "*"}},
 			"sev error,sev warning,off by default"},
-		{"enabling an enabled rule keeps its place", alert.Debug, []Selection{{Enable: true, Rule: "sev error"}},
+		{"enabling an enabled rule keeps its place", priority.Debug, []Selection{{Enable: true, Rule: "sev error"}},
 			"sev error,sev warning,sev info,sev debug"},
 	}
 	for _, tc := range tests {
@@ -161,7 +161,7 @@ func TestRuleset(t *testing.T) {
 func TestRulesetBuckets(t *testing.T) {
 	l, rs := load(t, rulesetRules)
 	wantSuccess(t, last(rs))
-	set, _ := l.Ruleset(fields.SyscallSource, alert.Debug, []Selection{{Enable: true, Rule: "off by default"}}, engine.MatchAll)
+	set, _ := l.Ruleset(fields.SyscallSource, priority.Debug, []Selection{{Enable: true, Rule: "off by default"}}, engine.MatchAll)
 	res := event.NewResolver()
 	open := res.CodesForName("open")
 	closeCodes := res.CodesForName("close")
@@ -186,11 +186,11 @@ func TestRulesetBuckets(t *testing.T) {
 	}
 
 	// The plugin source gets its own ruleset; unknown sources none.
-	ka, order := l.Ruleset(k8sAuditSource, alert.Debug, nil, engine.MatchFirst)
+	ka, order := l.Ruleset(k8sAuditSource, priority.Debug, nil, engine.MatchFirst)
 	if ka == nil || names(order) != "ka rule" || engineNames(ka.Bucket(0)) != "ka rule" {
 		t.Errorf("k8s_audit ruleset %q", names(order))
 	}
-	if set, _ := l.Ruleset("nosuchsource", alert.Debug, nil, engine.MatchFirst); set != nil {
+	if set, _ := l.Ruleset("nosuchsource", priority.Debug, nil, engine.MatchFirst); set != nil {
 		t.Error("ruleset for an unknown source")
 	}
 }
@@ -198,7 +198,7 @@ func TestRulesetBuckets(t *testing.T) {
 // TestRulesetAfterFailure: a failed compile leaves no ruleset.
 func TestRulesetAfterFailure(t *testing.T) {
 	l, _ := load(t, ruleYAML("r", "evt.type = open and nosuchmacro"))
-	if set, order := l.Ruleset(fields.SyscallSource, alert.Debug, nil, engine.MatchFirst); set != nil || order != nil {
+	if set, order := l.Ruleset(fields.SyscallSource, priority.Debug, nil, engine.MatchFirst); set != nil || order != nil {
 		t.Error("ruleset after a failed load")
 	}
 	if len(l.Rules()) != 0 {
@@ -210,7 +210,7 @@ func TestRulesetAfterFailure(t *testing.T) {
 func TestSelectionWildcardNoBacktracking(t *testing.T) {
 	l, rs := load(t, ruleYAML("abab", "evt.type = open")+ruleYAML("xab", "evt.type = open"))
 	wantOK(t, last(rs))
-	_, order := l.Ruleset(fields.SyscallSource, alert.Debug, []Selection{{Rule: "*ab"}}, engine.MatchFirst)
+	_, order := l.Ruleset(fields.SyscallSource, priority.Debug, []Selection{{Rule: "*ab"}}, engine.MatchFirst)
 	if got := names(order); got != "abab" {
 		t.Errorf("enabled %q, want abab", got)
 	}

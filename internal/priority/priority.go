@@ -1,6 +1,6 @@
-// Package alert owns the alert: what a rule match produces, its priority
-// scale, and its Falco-compatible text and JSON forms.
-package alert
+// Package priority owns the severity scale of rules and alerts, with
+// Falco's names and parsing.
+package priority
 
 import (
 	"fmt"
