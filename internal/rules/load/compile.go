@@ -502,8 +502,16 @@ func (l *Loader) prepareRule(st *compileState, r *ruleInfo) *preparedRule {
 	}
 	p.output = r.output.s
 	for _, extra := range l.opts.AppendOutput {
-		if extra.matches(r) && extra.Format != "" {
+		if !extra.matches(r) {
+			continue
+		}
+		if extra.Format != "" {
 			p.output += " " + extra.Format
+		}
+		if extra.Suggested {
+			if sf := suggestedFormat(src.Fields); sf != "" {
+				p.output += " " + sf
+			}
 		}
 	}
 	if strings.Contains(p.output, "%container.info") {

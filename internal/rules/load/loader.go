@@ -55,6 +55,24 @@ type AppendOutput struct {
 	Format string
 	// Fields are extra JSON output fields, by key.
 	Fields map[string]string
+	// Suggested appends the fields the source suggests for every output
+	// (Falco's suggested_output: container_id=%container.id ...).
+	Suggested bool
+}
+
+// suggestedFormat is "k1=%f1 k2=%f2" over the fields of a source flagged
+// FormatSuggested, in declaration order, keys with dots as underscores.
+func suggestedFormat(src *fields.Source) string {
+	var parts []string
+	for _, c := range src.Classes() {
+		for i := range c.Fields {
+			f := &c.Fields[i]
+			if f.Flags&fields.FormatSuggested != 0 {
+				parts = append(parts, strings.ReplaceAll(f.Name, ".", "_")+"=%"+f.Name)
+			}
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func (a AppendOutput) matches(r *ruleInfo) bool {
