@@ -6,8 +6,8 @@ import (
 )
 
 // TestSuggestedOutput: Falco's default append_output entry adds the fields
-// the source suggests (the container plugin's container.id and
-// container.name) to every matching rule's output.
+// the source suggests (the container plugin's container and pod names and
+// image) to every matching rule's output.
 func TestSuggestedOutput(t *testing.T) {
 	l := New(testSources(t), Options{
 		Plugins:      map[string]string{"container": "0.7.0"},
@@ -40,10 +40,14 @@ func TestSuggestedOutput(t *testing.T) {
 			t.Errorf("%s: output fields %v lack the suggested ones", r.Name, keys)
 		}
 	}
-	if got["a"] != "opened %fd.name container_id=%container.id container_name=%container.name" {
+	// The container plugin suggests six fields (its extract.cpp marks them).
+	const suggested = " container_id=%container.id container_name=%container.name" +
+		" container_image_repository=%container.image.repository container_image_tag=%container.image.tag" +
+		" k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name"
+	if got["a"] != "opened %fd.name"+suggested {
 		t.Errorf("a: %q", got["a"])
 	}
-	if got["b"] != "connected %fd.name container_id=%container.id container_name=%container.name proto=%fd.l4proto" {
+	if got["b"] != "connected %fd.name"+suggested+" proto=%fd.l4proto" {
 		t.Errorf("b: %q", got["b"])
 	}
 }
