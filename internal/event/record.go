@@ -17,7 +17,7 @@ const (
 	// len u32, type u16, nparams u32.
 	HeaderSize = 26
 	// HeaderSizeV1 is the header of version 1 capture blocks, which lack
-	// nparams (the event table gives it).
+	// nparams; the capture reader upgrades them to the current header.
 	HeaderSizeV1 = 22
 	// MaxParams bounds the parameters of any event in the table.
 	MaxParams = 32
@@ -51,20 +51,6 @@ func (r *Record) Parse(b []byte) error {
 	n := binary.LittleEndian.Uint32(b[16:20])
 	np := binary.LittleEndian.Uint32(b[22:26])
 	return r.set(b, HeaderSize, n, int(np))
-}
-
-// ParseV1 is Parse for version 1 capture blocks, whose header lacks the
-// parameter count: the event table's count for the type is used.
-func (r *Record) ParseV1(b []byte) error {
-	if len(b) < HeaderSizeV1 {
-		return ErrShortRecord
-	}
-	n := binary.LittleEndian.Uint32(b[16:20])
-	typ := binary.LittleEndian.Uint16(b[20:22])
-	if typ >= MaxCode {
-		return ErrUnknownType
-	}
-	return r.set(b, HeaderSizeV1, n, len(events[typ].Params))
 }
 
 func (r *Record) set(b []byte, hdr int, n uint32, nparams int) error {
@@ -363,8 +349,7 @@ func DecodeFDList(b []byte) []FDListEntry {
 // Builder assembles records in the current layout (used by the capture
 // writer, tests and synthetic sources).
 type Builder struct {
-	buf    []byte
-	params [][]byte
+	buf []byte
 }
 
 // Build returns a record of type typ with the given parameters. The
