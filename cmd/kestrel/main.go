@@ -60,10 +60,11 @@ the rules (the embedded defaults, or -r files) and runs the agent.`,
 			return opts.run(stdout, stderr)
 		},
 	}
+	pf := root.PersistentFlags()
+	pf.StringArrayVarP(&opts.rulesFiles, "rules", "r", nil, "rules file or directory (repeatable; replaces rules_files)")
+	pf.StringVarP(&opts.configFile, "config", "c", "", "configuration file (falco.yaml keys)")
+	pf.StringArrayVarP(&opts.overrides, "option", "o", nil, "override a configuration key, key=value (repeatable; list items as key[N] or key[])")
 	f := root.Flags()
-	f.StringArrayVarP(&opts.rulesFiles, "rules", "r", nil, "rules file or directory (repeatable; replaces rules_files)")
-	f.StringVarP(&opts.configFile, "config", "c", "", "configuration file (falco.yaml keys)")
-	f.StringArrayVarP(&opts.overrides, "option", "o", nil, "override a configuration key, key=value (repeatable; list items as key[N] or key[])")
 	f.StringArrayVarP(&opts.validate, "validate", "V", nil, "validate a rules file and exit (repeatable)")
 	f.BoolVarP(&opts.describeAll, "describe", "L", false, "describe all loaded rules and exit")
 	f.StringVarP(&opts.describeOne, "describe-rule", "l", "", "describe one loaded rule and exit")
@@ -74,6 +75,6 @@ the rules (the embedded defaults, or -r files) and runs the agent.`,
 	f.BoolVar(&opts.dryRun, "dry-run", false, "load configuration and rules, process no events")
 	f.BoolVar(&opts.version, "version", false, "print version information and exit")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "more detail in listings")
-	root.AddCommand(newRulesCommand(stdout, stderr), newFieldsCommand(stdout, stderr))
+	root.AddCommand(newRulesCommand(stdout, stderr), newFieldsCommand(stdout, stderr), newReplayCommand(stdout, stderr, opts))
 	return root
 }

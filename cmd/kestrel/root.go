@@ -12,6 +12,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/rules/defaults"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 )
@@ -55,7 +56,7 @@ func newSetup() *setup {
 		sources: []*load.Source{{
 			Name:       fields.SyscallSource,
 			Fields:     syscall,
-			Binder:     engine.Unbound{},
+			Binder:     inspect.Binder{},
 			EventTypes: event.NewResolver(),
 			AsyncCode:  int(event.AsyncEventCode),
 		}},
@@ -63,36 +64,69 @@ func newSetup() *setup {
 }
 
 func (s *setup) newLoader() *load.Loader {
-	return load.New(s.sources, load.Options{Plugins: builtinPlugins})
+	return s.newLoaderWith(config.Outputs{SuggestedOutput: true})
 }
 
-// loadConfig reads -c and applies -o.
-func (o *rootOptions) loadConfig() (*config.Tree, config.Engine, error) {
+// newLoaderWith is newLoader honouring append_output's suggested_output.
+func (s *setup) newLoaderWith(out config.Outputs) *load.Loader {
+	opts := load.Options{Plugins: builtinPlugins}
+	if out.SuggestedOutput {
+		opts.AppendOutput = append(opts.AppendOutput, load.AppendOutput{Suggested: true})
+	}
+	return load.New(s.sources, opts)
+}
+
+// settings are the configuration sections the commands use.
+type settings struct {
+	engine  config.Engine
+	outputs config.Outputs
+	source  config.Source
+	drops   config.Drops
+	base    config.BaseSyscalls
+}
+
+// loadConfig reads -c, applies -o and decodes every section, so a bad key
+// fails before any work starts.
+func (o *rootOptions) loadConfig() (*settings, error) {
 	tree := config.Empty()
 	if o.configFile != "" {
 		t, err := config.LoadFile(o.configFile)
 		if err != nil {
-			return nil, config.Engine{}, &exitError{code: 1, msg: err.Error()}
+			return nil, &exitError{code: 1, msg: err.Error()}
 		}
 		tree = t
 	}
 	for _, ov := range o.overrides {
 		if err := tree.Override(ov); err != nil {
-			return nil, config.Engine{}, &exitError{code: 1, msg: err.Error()}
+			return nil, &exitError{code: 1, msg: err.Error()}
 		}
 	}
-	eng, err := tree.EngineSettings()
-	if err != nil {
-		return nil, config.Engine{}, &exitError{code: 1, msg: err.Error()}
+	var st settings
+	var err error
+	fail := func(err error) (*settings, error) { return nil, &exitError{code: 1, msg: err.Error()} }
+	if st.engine, err = tree.EngineSettings(); err != nil {
+		return fail(err)
 	}
-	return tree, eng, nil
+	if st.outputs, err = tree.OutputSettings(); err != nil {
+		return fail(err)
+	}
+	if st.source, err = tree.SourceSettings(); err != nil {
+		return fail(err)
+	}
+	if st.drops, err = tree.DropSettings(); err != nil {
+		return fail(err)
+	}
+	if st.base, err = tree.BaseSyscallsSettings(); err != nil {
+		return fail(err)
+	}
+	return &st, nil
 }
 
 func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if o.version {
 		return printVersion(stdout, o)
 	}
-	_, eng, err := o.loadConfig()
+	st, err := o.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -101,19 +135,22 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return listFields(stdout, s.registry, o.listSource, o.format, o.listNames, o.verbose)
 	}
 	if len(o.validate) > 0 {
-		return validateFiles(stdout, stderr, s, o.validate, eng.JSONOutput, false)
+		return validateFiles(stdout, stderr, s, o.validate, st.engine.JSONOutput, false)
 	}
-	loader, err := loadRules(stderr, s, o.rulesFiles, eng)
+	loader, err := loadRules(stderr, s, o.rulesFiles, st)
 	if err != nil {
 		return err
 	}
 	if o.describeAll || o.describeOne != "" {
-		return describeRules(stdout, loader, o.describeOne, eng.JSONOutput)
+		return describeRules(stdout, loader, o.describeOne, st.engine.JSONOutput)
 	}
-	_, enabled := loader.Ruleset(fields.SyscallSource, eng.Priority, selections(eng), matching(eng))
-	fmt.Fprintf(stderr, "Loaded %d rules (%d enabled) from %s\n", len(loader.Rules()), len(enabled), describeSources(o.rulesFiles, eng))
+	ruleset, enabled := loader.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
+	fmt.Fprintf(stderr, "Loaded %d rules (%d enabled) from %s\n", len(loader.Rules()), len(enabled), describeSources(o.rulesFiles, st.engine))
 	if o.dryRun {
 		return nil
+	}
+	if st.source.Kind == "replay" {
+		return runReplay(stdout, stderr, st, ruleset)
 	}
 	fmt.Fprintln(stderr, "Rules are valid. Live capture is not available in this build yet; nothing to watch.")
 	return nil
@@ -147,11 +184,11 @@ func matching(eng config.Engine) engine.Matching {
 
 // loadRules loads -r files (or the configured rules_files, or the embedded
 // defaults) and fails with Falco's verbose result on the first bad file.
-func loadRules(stderr io.Writer, s *setup, flagFiles []string, eng config.Engine) (*load.Loader, error) {
-	loader := s.newLoader()
+func loadRules(stderr io.Writer, s *setup, flagFiles []string, st *settings) (*load.Loader, error) {
+	loader := s.newLoaderWith(st.outputs)
 	files := flagFiles
 	if len(files) == 0 {
-		files = eng.RulesFiles
+		files = st.engine.RulesFiles
 	}
 	var results []*load.Result
 	if len(files) == 0 {
@@ -175,11 +212,11 @@ func loadRules(stderr io.Writer, s *setup, flagFiles []string, eng config.Engine
 }
 
 func printVersion(w io.Writer, o *rootOptions) error {
-	_, eng, err := o.loadConfig()
+	st, err := o.loadConfig()
 	if err != nil {
 		return err
 	}
-	if eng.JSONOutput {
+	if st.engine.JSONOutput {
 		doc := map[string]string{
 			"kestrel_version":       Version,
 			"engine_version":        strings.Split(load.EngineVersion.String(), ".")[1],

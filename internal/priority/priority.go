@@ -49,3 +49,12 @@ func ParsePriority(s string) (Priority, bool) {
 
 // AtLeast reports whether p is at least as severe as min.
 func (p Priority) AtLeast(min Priority) bool { return p <= min }
+
+// ShortName is the upper-case short name Falco's summary prints
+// (Informational is INFO).
+func (p Priority) ShortName() string {
+	if p == Informational {
+		return "INFO"
+	}
+	return strings.ToUpper(p.String())
+}

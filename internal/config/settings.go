@@ -1,0 +1,186 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Outputs are the settings of alert forms and writing (falco.yaml names).
+type Outputs struct {
+	JSON                bool // json_output
+	IncludeOutput       bool // json_include_output_property
+	IncludeOutputFields bool // json_include_output_fields_property
+	IncludeTags         bool // json_include_tags_property
+	IncludeMessage      bool // json_include_message_property
+	TimeFormatISO8601   bool // time_format_iso_8601
+	Buffered            bool // buffered_outputs
+	// SuggestedOutput is append_output's suggested_output (default on).
+	SuggestedOutput bool
+}
+
+// Source selects where events come from (engine.kind and its block).
+type Source struct {
+	Kind        string // modern_ebpf (default), replay, nodriver
+	CaptureFile string // engine.replay.capture_file
+}
+
+// Drops is syscall_event_drops.
+type Drops struct {
+	Threshold     float64
+	Actions       []string
+	Rate          float64
+	MaxBurst      float64
+	SimulateDrops bool
+}
+
+// BaseSyscalls is base_syscalls.
+type BaseSyscalls struct {
+	CustomSet []string
+	Repair    bool
+	All       bool
+}
+
+func (t *Tree) boolAt(key string, def bool) (bool, error) {
+	n := t.Get(key)
+	if n == nil {
+		return def, nil
+	}
+	b, err := boolValue(n)
+	if err != nil {
+		return false, fmt.Errorf("%s: %v", key, err)
+	}
+	return b, nil
+}
+
+func (t *Tree) floatAt(key string, def float64) (float64, error) {
+	n := t.Get(key)
+	if n == nil {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: '%s' is not a number", key, n.Value)
+	}
+	return f, nil
+}
+
+// OutputSettings decodes the alert-form settings, with falco.yaml's
+// defaults.
+func (t *Tree) OutputSettings() (Outputs, error) {
+	o := Outputs{IncludeOutput: true, IncludeOutputFields: true, IncludeTags: true, SuggestedOutput: true}
+	var err error
+	for _, f := range []struct {
+		key string
+		dst *bool
+	}{
+		{"json_output", &o.JSON},
+		{"json_include_output_property", &o.IncludeOutput},
+		{"json_include_output_fields_property", &o.IncludeOutputFields},
+		{"json_include_tags_property", &o.IncludeTags},
+		{"json_include_message_property", &o.IncludeMessage},
+		{"time_format_iso_8601", &o.TimeFormatISO8601},
+		{"buffered_outputs", &o.Buffered},
+	} {
+		if *f.dst, err = t.boolAt(f.key, *f.dst); err != nil {
+			return o, err
+		}
+	}
+	if n := t.Get("append_output"); n != nil {
+		o.SuggestedOutput = false
+		for _, item := range n.Content {
+			if s := mapChild(item, "suggested_output"); s != nil {
+				b, err := boolValue(s)
+				if err != nil {
+					return o, fmt.Errorf("append_output: suggested_output: %v", err)
+				}
+				o.SuggestedOutput = o.SuggestedOutput || b
+			}
+		}
+	}
+	return o, nil
+}
+
+// SourceSettings decodes engine.kind and its settings.
+func (t *Tree) SourceSettings() (Source, error) {
+	s := Source{Kind: "modern_ebpf"}
+	if n := t.Get("engine.kind"); n != nil {
+		s.Kind = n.Value
+	}
+	switch s.Kind {
+	case "modern_ebpf", "replay", "nodriver":
+	case "kmod", "ebpf", "gvisor":
+		return s, fmt.Errorf("engine.kind '%s' is not supported by Kestrel: use modern_ebpf (the default) or replay", s.Kind)
+	default:
+		return s, fmt.Errorf("engine.kind '%s' is not a valid kind", s.Kind)
+	}
+	if n := t.Get("engine.replay.capture_file"); n != nil {
+		s.CaptureFile = n.Value
+	}
+	if s.Kind == "replay" && s.CaptureFile == "" {
+		return s, fmt.Errorf("engine.kind is 'replay' but no engine.replay.capture_file specified")
+	}
+	return s, nil
+}
+
+// DropSettings decodes syscall_event_drops with Falco's defaults and
+// checks.
+func (t *Tree) DropSettings() (Drops, error) {
+	d := Drops{Threshold: .1, Actions: []string{"log", "alert"}, Rate: .03333, MaxBurst: 1}
+	var err error
+	if d.Threshold, err = t.floatAt("syscall_event_drops.threshold", d.Threshold); err != nil {
+		return d, err
+	}
+	if d.Threshold < 0 || d.Threshold > 1 {
+		return d, fmt.Errorf("syscall event drops threshold must be a double in the range [0, 1]")
+	}
+	if d.Rate, err = t.floatAt("syscall_event_drops.rate", d.Rate); err != nil {
+		return d, err
+	}
+	if d.MaxBurst, err = t.floatAt("syscall_event_drops.max_burst", d.MaxBurst); err != nil {
+		return d, err
+	}
+	if d.SimulateDrops, err = t.boolAt("syscall_event_drops.simulate_drops", false); err != nil {
+		return d, err
+	}
+	if n := t.Get("syscall_event_drops.actions"); n != nil {
+		actions, err := stringList(n)
+		if err != nil {
+			return d, fmt.Errorf("syscall_event_drops.actions: %v", err)
+		}
+		ignore := false
+		for _, a := range actions {
+			switch strings.ToLower(a) {
+			case "ignore":
+				ignore = true
+			case "log", "alert":
+				if ignore {
+					return d, fmt.Errorf("syscall event drop action \"%s\" does not make sense with the \"ignore\" action", a)
+				}
+			case "exit":
+			default:
+				return d, fmt.Errorf("available actions for syscall event drops are \"ignore\", \"log\", \"alert\", and \"exit\"")
+			}
+		}
+		d.Actions = actions
+	}
+	return d, nil
+}
+
+// BaseSyscallsSettings decodes base_syscalls.
+func (t *Tree) BaseSyscallsSettings() (BaseSyscalls, error) {
+	var b BaseSyscalls
+	var err error
+	if n := t.Get("base_syscalls.custom_set"); n != nil {
+		if b.CustomSet, err = stringList(n); err != nil {
+			return b, fmt.Errorf("base_syscalls.custom_set: %v", err)
+		}
+	}
+	if b.Repair, err = t.boolAt("base_syscalls.repair", false); err != nil {
+		return b, err
+	}
+	if b.All, err = t.boolAt("base_syscalls.all", false); err != nil {
+		return b, err
+	}
+	return b, nil
+}
