@@ -4,6 +4,14 @@
 // from snapshots (a capture file's process, fd and user lists, or /proc)
 // and then updated by events; memory is bounded and exited threads are
 // purged.
+//
+// Tables.Process is called for every event in order; it reproduces
+// libsinsp's parsers (thread creation on clone, execve, exit and
+// reparenting, fd creation and naming for files, sockets, pipes and the
+// anonymous fds, cwd, credentials) and returns the event's thread and fd
+// for the field layer. Both the current exit-only events and the old
+// enter/exit pairs of older captures are understood: an exit lacking a
+// parameter takes it from the thread's preceding enter event.
 package state
 
 import "net/netip"
@@ -153,4 +161,7 @@ type InterfaceInfo struct {
 	Addr      netip.Addr
 	Netmask   netip.Addr
 	Broadcast netip.Addr
+	// LinkSpeed is the link speed a capture's interface list records
+	// (libscap's linkspeed; 0 when unknown).
+	LinkSpeed uint64
 }

@@ -1,0 +1,75 @@
+package state
+
+import "testing"
+
+func TestJoinPath(t *testing.T) {
+	cases := []struct{ base, name, want string }{
+		{"/home/u/", "file", "/home/u/file"},
+		{"/home/u/", "./a/./b", "/home/u/a/b"},
+		{"/home/u/", "../x", "/home/x"},
+		{"/home/u/", "../../../../x", "/x"},
+		{"/home/u/", "a//b///c/", "/home/u/a/b/c"},
+		{"/home/u/", "/etc/../etc/passwd", "/etc/passwd"},
+		{"/home/u/", "/", "/"},
+		{"/home/u/", "/..", "/"},
+		{"/home/u/", ".", "/home/u"},
+		{"/home/u/", "..", "/home"},
+		{"/home/u/", "a./b", "/home/u/a./b"},
+		{"/home/u/", "...", "/home/u/..."},
+		{"/home/u/", ".hidden", "/home/u/.hidden"},
+		{"/home/u/", "", ""},
+		{"", "a/../b", "b"},
+		{"", "/a/../b", "/b"},
+		{".", "/abs", "/abs"},
+		{"<UNKNOWN>", "f", "<UNKNOWN>f"},
+		{"/", "..", "/"},
+	}
+	for _, c := range cases {
+		if got := joinPath(c.base, c.name); got != c.want {
+			t.Errorf("joinPath(%q, %q) = %q, want %q", c.base, c.name, got, c.want)
+		}
+	}
+	long := make([]byte, 1100)
+	for i := range long {
+		long[i] = 'a'
+	}
+	if got := joinPath("/", string(long)); got != tooLongPath {
+		t.Errorf("long path = %q", got)
+	}
+}
+
+func TestContainerID(t *testing.T) {
+	id := "697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994f3"
+	cases := []struct{ path, want string }{
+		{"/docker/" + id, "697956520d89"},
+		{"/system.slice/docker-" + id + ".scope", "697956520d89"},
+		{"/kubepods/besteffort/pod123/" + id, "697956520d89"},
+		{"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podx.slice/cri-containerd-" + id + ".scope", "697956520d89"},
+		{"/kubepods.slice/kubepods-pod1.slice/crio-" + id + ".scope", "697956520d89"},
+		{"/machine.slice/libpod-" + id + ".scope/container", "697956520d89"},
+		{"/system.slice/containerd.service/kubepods-burstable-pod1.slice:cri-containerd:" + id, "697956520d89"},
+		{"/default/mycontainer", "mycontainer"},
+		{"/lxc/web01", "web01"},
+		{"/lxc.payload.web02/init.scope", "web02"},
+		{"/machine.slice/machine-lxc\\x2d2293906\\x2dlibvirt\\x2dcontainer.scope", "2293906\\x2dlibvirt\\x2dcontainer"},
+		{"/user.slice/user-1000.slice/session-2.scope", ""},
+		{"/system.slice/sshd.service", ""},
+		{"/", ""},
+		{"/init.scope", ""},
+		// Any /namespace/name path looks like a ctr-created containerd
+		// container to the plugin.
+		{"/docker/notanid", "notanid"},
+	}
+	for _, c := range cases {
+		if got := ContainerIDFromCgroup(c.path); got != c.want {
+			t.Errorf("ContainerIDFromCgroup(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+	cg := parseCgroups([]byte("cpuset=/\x00perf=/docker/" + id + "\x00io=/\x00name_cgroup=x\x00"))
+	if len(cg) != 4 || cg[1].Subsys != "perf_event" || cg[2].Subsys != "blkio" || cg[3].Subsys != "name" {
+		t.Errorf("parseCgroups = %+v", cg)
+	}
+	if got := ContainerIDFromCgroups(cg); got != "697956520d89" {
+		t.Errorf("ContainerIDFromCgroups = %q", got)
+	}
+}
