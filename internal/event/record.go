@@ -86,22 +86,23 @@ func (r *Record) computeOffsets() error {
 	if r.large {
 		lenSize = 4
 	}
-	off := uint32(r.hdr + r.nparams*lenSize)
+	// Sum in 64 bits: a hostile 32-bit length must not wrap around.
+	off := uint64(r.hdr + r.nparams*lenSize)
 	for i := 0; i < r.nparams; i++ {
-		r.offs[i] = off
+		r.offs[i] = uint32(off)
 		p := r.raw[r.hdr+i*lenSize:]
-		var l uint32
+		var l uint64
 		if r.large {
-			l = binary.LittleEndian.Uint32(p)
+			l = uint64(binary.LittleEndian.Uint32(p))
 		} else {
-			l = uint32(binary.LittleEndian.Uint16(p))
+			l = uint64(binary.LittleEndian.Uint16(p))
 		}
 		off += l
-		if off > uint32(len(r.raw)) {
+		if off > uint64(len(r.raw)) {
 			return fmt.Errorf("%w: parameter %d ends at %d, past the record's %d bytes", ErrBadLength, i, off, len(r.raw))
 		}
 	}
-	r.offs[r.nparams] = off
+	r.offs[r.nparams] = uint32(off)
 	r.parsed = true
 	return nil
 }

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -279,5 +280,29 @@ func TestStringers(t *testing.T) {
 	}
 	if Enter.String() != ">" || Exit.String() != "<" {
 		t.Error("Direction.String")
+	}
+}
+
+// TestRecordLengthWrap: a large-payload record whose parameter length is
+// near 2^32 must be refused, not wrap around the offset arithmetic.
+func TestRecordLengthWrap(t *testing.T) {
+	var b Builder
+	typ := uint16(0)
+	for c := uint16(0); c < MaxCode; c++ {
+		if Lookup(c).Flags&FlagLargePayload != 0 && len(Lookup(c).Params) >= 2 {
+			typ = c
+			break
+		}
+	}
+	if typ == 0 {
+		t.Skip("no large-payload event with two parameters")
+	}
+	raw := append([]byte(nil), b.Build(1, 1, typ, []byte{1, 2, 3, 4}, []byte{5})...)
+	// Lengths are u32 for large-payload events: make the first one huge
+	// enough that a 32-bit sum would wrap to a small offset.
+	binary.LittleEndian.PutUint32(raw[HeaderSize:], 0xFFFFFFFF)
+	var r Record
+	if err := r.Parse(raw); err == nil {
+		t.Fatal("a record with a wrapping parameter length was accepted")
 	}
 }
