@@ -16,8 +16,9 @@ first=1
 for f in $fields; do
   if [ $first -eq 1 ]; then fmt+="%$f"; first=0; else fmt+="$sep%$f"; fi
 done
+fmt+=$'\x1e'  # values may hold newlines: a record separator ends each event
 for c in "$captures"/*.scap; do
   name=$(basename "$c" .scap)
-  sysdig -r "$c" -p "$fmt" > "$out/$name.txt"
-  echo "$name: $(wc -l < "$out/$name.txt") events"
+  TZ=UTC sysdig -r "$c" -p "$fmt" | gzip -9n > "$out/$name.txt.gz"
+  echo "$name: $(zcat "$out/$name.txt.gz" | tr -cd '\036' | wc -c) events"
 done

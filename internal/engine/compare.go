@@ -142,35 +142,35 @@ func (c *Compiler) constCheck(n *lang.BinaryCheck, lhs *operand, op, mod string,
 	}
 	switch lhs.kind {
 	case KindString:
-		return scalarCheck(get, lhs.multi, stringPredicate(n.At, op, mod, values),
+		return scalarCheck(get, lhs.multi, op, stringPredicate(n.At, op, mod, values),
 			func(v *Value) string { return v.Str }, func(v *Value) []string { return v.Strs })
 	case KindInt:
 		rhs := parseAll(values, func(s string) int64 { return parseInt(n.At, s, lhs.typ) })
-		return scalarCheck(get, lhs.multi, orderedPredicate(op, mod, rhs),
+		return scalarCheck(get, lhs.multi, op, orderedPredicate(op, mod, rhs),
 			func(v *Value) int64 { return v.Int }, func(v *Value) []int64 { return v.Ints })
 	case KindUint:
 		rhs := parseAll(values, func(s string) uint64 { return parseUint(n.At, s, lhs.typ) })
-		return scalarCheck(get, lhs.multi, orderedPredicate(op, mod, rhs),
+		return scalarCheck(get, lhs.multi, op, orderedPredicate(op, mod, rhs),
 			func(v *Value) uint64 { return v.Uint }, func(v *Value) []uint64 { return v.Uints })
 	case KindDouble:
 		// libsinsp parses double constants as 32-bit integers.
 		rhs := parseAll(values, func(s string) float64 { return float64(parseInt(n.At, s, fields.TypeInt32)) })
-		return scalarCheck(get, Single, orderedPredicate(op, mod, rhs),
+		return scalarCheck(get, Single, op, orderedPredicate(op, mod, rhs),
 			func(v *Value) float64 { return v.Float }, nil)
 	case KindBool:
 		rhs := parseAll(values, func(s string) bool { return parseBool(n.At, s) })
-		return scalarCheck(get, Single, equalityPredicate(op, mod, rhs),
+		return scalarCheck(get, Single, op, equalityPredicate(op, mod, rhs),
 			func(v *Value) bool { return v.Bool }, nil)
 	case KindBytes:
-		return scalarCheck(get, Single, bytesPredicate(n.At, op, mod, values),
+		return scalarCheck(get, Single, op, bytesPredicate(n.At, op, mod, values),
 			func(v *Value) []byte { return v.Bytes }, nil)
 	case KindIP:
 		rhs := parseAll(values, func(s string) netip.Addr { return parseIP(n.At, s, lhs.typ) })
-		return scalarCheck(get, lhs.multi, ipPredicate(op, mod, rhs),
+		return scalarCheck(get, lhs.multi, op, ipPredicate(op, mod, rhs),
 			func(v *Value) netip.Addr { return v.IP }, func(v *Value) []netip.Addr { return v.IPs })
 	case KindIPNet:
 		rhs := parseAll(values, func(s string) netip.Prefix { return parseNet(n.At, s, lhs.typ) })
-		return scalarCheck(get, lhs.multi, netPredicate(op, mod, rhs),
+		return scalarCheck(get, lhs.multi, op, netPredicate(op, mod, rhs),
 			func(v *Value) netip.Addr { return v.IP }, func(v *Value) []netip.Addr { return v.IPs })
 	}
 	fail(n.At, "filter error: '%s' operator not supported for type '%s'", opDisplay(op), lhs.typ)
@@ -188,15 +188,27 @@ func parseAll[T any](values []string, parse func(string) T) []T {
 
 // scalarCheck builds a check on a field of one kind: the predicate applies
 // to the single value, or, for any-of fields (ancestors without an index),
-// holds when it holds for any element.
-func scalarCheck[T any](get getter, multi Multiplicity, p func(T) bool, one func(*Value) T, many func(*Value) []T) Cond {
-	if multi == AnyOf && many != nil {
+// holds when it holds for any element. Either-side fields (fd.ip, fd.net,
+// fd.port: both ends of a connection) hold when either end matches, except
+// for !=, which needs both ends to differ, as libsinsp compares them.
+func scalarCheck[T any](get getter, multi Multiplicity, op string, p func(T) bool, one func(*Value) T, many func(*Value) []T) Cond {
+	if (multi == AnyOf || multi == EitherSide) && many != nil {
+		all := multi == EitherSide && op == "!="
 		return func(f *Frame) bool {
 			v, ok := get(f)
 			if !ok {
 				return false
 			}
-			for _, x := range many(v) {
+			xs := many(v)
+			if all {
+				for _, x := range xs {
+					if !p(x) {
+						return false
+					}
+				}
+				return len(xs) > 0
+			}
+			for _, x := range xs {
 				if p(x) {
 					return true
 				}
@@ -666,7 +678,7 @@ func compareValues(op string, k Kind, multi Multiplicity, l, r *Value) bool {
 	switch multi {
 	case List:
 		return compareLists(op, k, l, r)
-	case AnyOf:
+	case AnyOf, EitherSide:
 		for i, n := 0, anyLen(l, k); i < n; i++ {
 			if compareScalars(op, k, elemAt(l, k, i), r) {
 				return true

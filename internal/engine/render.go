@@ -52,7 +52,7 @@ func (ff *FormatField) JSON(f *Frame) any {
 		}
 		return out
 	}
-	if ff.Multi == AnyOf {
+	if ff.Multi == AnyOf || ff.Multi == EitherSide {
 		return renderText(ff.Type, ff.Multi, ff.text, v)
 	}
 	return scalarJSON(ff.Type, ff.text, v)
@@ -103,7 +103,10 @@ func renderText(t fields.Type, multi Multiplicity, text func(*Value) string, v *
 		}
 		b.WriteByte(')')
 		return b.String()
-	case AnyOf:
+	case AnyOf, EitherSide:
+		if text != nil {
+			return text(v)
+		}
 		var parts []string
 		k := KindOf(t)
 		for i := 0; i < anyLen(v, k); i++ {

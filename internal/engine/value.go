@@ -118,6 +118,10 @@ const (
 	// AnyOf fields yield one value per ancestor; a check holds when it holds
 	// for any of them (proc.aname without an index).
 	AnyOf
+	// EitherSide fields yield the two ends of a connection (fd.ip, fd.net,
+	// fd.port): a check holds when it holds for either end, but != needs
+	// both ends to differ, as libsinsp compares them.
+	EitherSide
 )
 
 // Extractor fills v with the field's value for ev and reports whether the

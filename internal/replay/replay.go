@@ -80,6 +80,7 @@ func Run(cfg Config) (*Stats, error) {
 	snap, err := r.ReadMetadata()
 	if snap != nil {
 		in.Seed(snap.Threads, snap.Users, snap.Groups)
+		in.State.SetInterfaces(snap.Interfaces)
 	}
 	for err == nil {
 		var it scap.Item
@@ -93,6 +94,9 @@ func Run(cfg Config) (*Stats, error) {
 			continue
 		case scap.KindUsers:
 			in.Seed(nil, it.Users, it.Groups)
+			continue
+		case scap.KindInterfaces:
+			in.State.SetInterfaces(it.Interfaces)
 			continue
 		case scap.KindEvent:
 		default:

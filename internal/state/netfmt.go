@@ -65,31 +65,6 @@ func unixTupleName(src, dst uint64, path string) string {
 	return strconv.FormatUint(src, 16) + "->" + strconv.FormatUint(dst, 16) + " " + path
 }
 
-// sockinfoName renders a connected socket fd's name from its fields, as
-// libsinsp's sockinfo_to_str: TCP/UDP tuples as "a:p->b:q", ICMP and raw
-// as "a->b", anything else "<unknown>".
-func sockinfoName(f *FD) string {
-	switch f.Type {
-	case FDIPv4Sock:
-		switch f.L4Proto {
-		case L4TCP, L4UDP:
-			return tupleName(f.ClientAddr, f.ClientPort, f.ServerAddr, f.ServerPort)
-		case L4ICMP, L4Raw:
-			return fmtIP(f.ClientAddr) + "->" + fmtIP(f.ServerAddr)
-		}
-		return "<unknown>"
-	case FDIPv6Sock:
-		switch f.L4Proto {
-		case L4TCP, L4UDP:
-			return tupleName(f.ClientAddr, f.ClientPort, f.ServerAddr, f.ServerPort)
-		case L4ICMP:
-			return fmtIP(f.ClientAddr) + "->" + fmtIP(f.ServerAddr)
-		}
-		return "<unknown>"
-	}
-	return "<unknown>"
-}
-
 // sockaddrName renders a PT_SOCKADDR parameter as libsinsp's simple
 // format: "ip:port" for inet families, the path for unix, "family N"
 // otherwise, "<NA>" when empty.

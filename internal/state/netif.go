@@ -124,3 +124,25 @@ func (t *Tables) patchFromInterfaces(f *FD) {
 
 // addrFrom16 returns the 16-byte address.
 func addrFrom16(b [16]byte) netip.Addr { return netip.AddrFrom16(b) }
+
+// IsLocalAddr reports whether an address is one of the machine's own, as
+// libsinsp decides it over the interface list: IPv4 by exact address, IPv6
+// by the first 64 bits.
+func (t *Tables) IsLocalAddr(a netip.Addr) bool {
+	if a.Is4() {
+		for _, i := range t.if4 {
+			if i.Addr == a {
+				return true
+			}
+		}
+		return false
+	}
+	b := a.As16()
+	for _, i := range t.if6 {
+		c := i.Addr.As16()
+		if [8]byte(c[:8]) == [8]byte(b[:8]) {
+			return true
+		}
+	}
+	return false
+}

@@ -36,13 +36,6 @@ var sysdigFormat = strings.Join([]string{"*%evt.type", "%evt.dir", "%proc.name",
 	"%proc.exepath", "%fd.num", "%fd.type", "%fd.name", "%proc.cmdline", "%user.name", "%container.id",
 	"%fd.sip", "%fd.sport", "%fd.cip", "%fd.cport"}, fieldSep)
 
-func naStr(s string, ok bool) string {
-	if !ok {
-		return "<NA>"
-	}
-	return s
-}
-
 // render derives the compared fields from the state, with the simple
 // rules sysdig's field extractors follow for them.
 func render(tabs *state.Tables, rec *event.Record, p *state.Parsed) replayed {

@@ -36,10 +36,6 @@ func (u *sockUnion) setIP6(off int, v [16]byte) {
 	copy(u[off:off+16], v[:])
 }
 
-// clearV4 and clearV6 zero the IPv4 and IPv6 tuple views.
-func (u *sockUnion) clearV4() { clear(u[:13]) }
-func (u *sockUnion) clearV6() { clear(u[:37]) }
-
 // syncSock refreshes the exported socket fields of f from its union,
 // according to its type.
 func (f *FD) syncSock() {

@@ -269,7 +269,7 @@ func TestDupFcntlPipes(t *testing.T) {
 	mustEq(t, "io_uring", fdString(p.FD), `19 io_uring ""`)
 	p = s.ev(event.PidfdOpenX, 100, int64(20), int64(1), uint32(0))
 	mustEq(t, "pidfd", fdString(p.FD), `20 pidfd "/proc/1"`)
-	p = s.ev(event.CloseRangeX, 100, int64(0), uint32(10), uint32(12), uint32(0))
+	s.ev(event.CloseRangeX, 100, int64(0), uint32(10), uint32(12), uint32(0))
 	if th.FD(10) != nil || th.FD(11) != nil || th.FD(12) != nil || th.FD(13) == nil {
 		t.Errorf("close_range left the wrong fds")
 	}
@@ -480,14 +480,14 @@ func TestOldEnterExit(t *testing.T) {
 	mustEq(t, "old setuid", th.UID, uint32(0))
 
 	// old fork + execve (2014 layouts)
-	p = s.ev(event.ForkX, 100, int64(200), "bash", []string{}, int64(100), int64(100), int64(1), "/home/u",
+	s.ev(event.ForkX, 100, int64(200), "bash", []string{}, int64(100), int64(100), int64(1), "/home/u",
 		int64(1024), uint64(0), uint64(0), uint32(0), uint32(0), uint32(0), uint32(0), uint32(1000), uint32(1000))
 	child := s.tabs.Thread(200)
 	if child == nil || child.PTid != 100 || child.Comm != "bash" {
 		t.Fatalf("old fork child = %+v", child)
 	}
 	s.ev(event.ExecveE18, 200, "./script.sh")
-	p = s.ev(event.ExecveX18, 200, int64(0), "/bin/sh", []string{"./script.sh"}, int64(200), int64(200), int64(100),
+	s.ev(event.ExecveX18, 200, int64(0), "/bin/sh", []string{"./script.sh"}, int64(200), int64(200), int64(100),
 		"/home/u", uint64(1024), uint64(0), uint64(0), uint32(0), uint32(0), uint32(0), "script.sh", []string{"cpu=/"}, []string{"X=1"}, int32(0))
 	mustEq(t, "old exec comm", child.Comm, "script.sh")
 	mustEq(t, "old exepath from enter", child.ExePath, "/home/u/script.sh")

@@ -720,3 +720,13 @@ type Stats struct {
 	FDsDropped       uint64 // fds not tracked because a table was full
 	FDLookupsMissing uint64 // events naming an fd the table did not have
 }
+
+// NumThreads is the number of live threads of the thread's process
+// (libsinsp's get_num_threads), 0 for a thread that belongs to no known
+// process (a placeholder with an unknown pid or parent).
+func (t *Thread) NumThreads() uint64 {
+	if t.tg == nil || t.Tid < 0 || t.Pid < 0 || t.PTid < 0 {
+		return 0
+	}
+	return uint64(t.tg.alive)
+}
