@@ -8,6 +8,9 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 # The regex tests compare Kestrel with the RE2 library libsinsp uses.
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 dpkg -s libre2-dev >/dev/null 2>&1 || need+=(libre2-dev)
+# sysdig reads capture files: the oracle for field values and for files
+# Kestrel writes (its kernel driver is not needed).
+command -v sysdig >/dev/null 2>&1 || need+=(sysdig)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 
@@ -18,7 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need[@]}"
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then

@@ -151,6 +151,9 @@ func sysdigFields(t *testing.T, path string) [][]string {
 	t.Helper()
 	bin, err := exec.LookPath("sysdig")
 	if err != nil {
+		if os.Getenv("KESTREL_REQUIRE_SYSDIG") != "" {
+			t.Fatalf("sysdig missing (%v) and KESTREL_REQUIRE_SYSDIG is set", err)
+		}
 		t.Skip("sysdig not installed")
 	}
 	cmd := exec.Command(bin, "-r", path, "-p", sysdigFormat)
