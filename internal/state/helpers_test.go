@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"strings"
 	"testing"
 
 	"github.com/kestrel-project/kestrel/internal/event"
@@ -27,80 +26,22 @@ func newSim(t testing.TB, o Options) *sim {
 // enc encodes a value for a parameter of type pt.
 func enc(t testing.TB, pt event.ParamType, v any) []byte {
 	t.Helper()
-	if b, ok := v.([]byte); ok {
-		return b
+	b, err := event.EncodeParam(pt, v)
+	if err != nil {
+		t.Fatal(err)
 	}
-	width := 0
-	switch pt {
-	case event.PTInt8, event.PTUint8, event.PTFlags8, event.PTEnumFlags8, event.PTSigType, event.PTL4Proto,
-		event.PTSockFamily:
-		width = 1
-	case event.PTInt16, event.PTUint16, event.PTFlags16, event.PTEnumFlags16, event.PTPort, event.PTSyscallID:
-		width = 2
-	case event.PTInt32, event.PTUint32, event.PTFlags32, event.PTEnumFlags32, event.PTMode, event.PTUID,
-		event.PTGID, event.PTBool, event.PTSigSet, event.PTIPv4Addr, event.PTFD32, event.PTPID32:
-		width = 4
-	case event.PTInt64, event.PTUint64, event.PTErrno, event.PTFD, event.PTPID, event.PTRelTime,
-		event.PTAbsTime, event.PTDouble:
-		width = 8
-	}
-	if width > 0 {
-		var x uint64
-		switch n := v.(type) {
-		case int:
-			x = uint64(n)
-		case int8:
-			x = uint64(n)
-		case int16:
-			x = uint64(n)
-		case int32:
-			x = uint64(n)
-		case int64:
-			x = uint64(n)
-		case uint8:
-			x = uint64(n)
-		case uint16:
-			x = uint64(n)
-		case uint32:
-			x = uint64(n)
-		case uint64:
-			x = n
-		default:
-			t.Fatalf("bad integer %T", v)
-		}
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint64(b, x)
-		return b[:width]
-	}
-	switch s := v.(type) {
-	case string:
-		return append([]byte(s), 0)
-	case []string:
-		if len(s) == 0 {
-			return nil
-		}
-		return []byte(strings.Join(s, "\x00") + "\x00")
-	case nil:
-		return nil
-	}
-	t.Fatalf("cannot encode %T as %v", v, pt)
-	return nil
+	return b
 }
 
 // ev builds and processes one event of tid, with parameters given in
 // table order (fewer than the table's count is allowed).
 func (s *sim) ev(code uint16, tid int64, vals ...any) *Parsed {
 	s.t.Helper()
-	info := event.Lookup(code)
-	if len(vals) > len(info.Params) {
-		s.t.Fatalf("%s: %d values for %d params", info.Name, len(vals), len(info.Params))
-	}
-	params := make([][]byte, len(vals))
-	for i, v := range vals {
-		params[i] = enc(s.t, info.Params[i].Type, v)
-	}
 	s.ts += 1000
-	raw := s.b.Build(s.ts, tid, code, params...)
+	raw, err := s.b.BuildValues(s.ts, tid, code, vals...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
 	buf := append([]byte(nil), raw...)
 	if err := s.rec.Parse(buf); err != nil {
 		s.t.Fatal(err)
