@@ -327,3 +327,116 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
+
+func sharedCapture(t *testing.T, name string) string {
+	t.Helper()
+	sharedRules(t)
+	return filepath.Join("..", "..", "..", "shared", "captures", name)
+}
+
+const curlRule = `- rule: curl run
+  desc: curl was executed
+  condition: evt.type in (execve, execveat) and proc.name = curl
+  output: curl run (cmdline=%proc.cmdline pid=%proc.pid)
+  priority: NOTICE
+  tags: [test, network]
+`
+
+func TestReplayCommand(t *testing.T) {
+	capture := sharedCapture(t, "curl_google.scap")
+	rules := writeFile(t, "curl.yaml", curlRule)
+
+	code, out, errOut := kestrel(t, "replay", capture, "-r", rules)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Count(out, "\n") != 1 || !strings.Contains(out, ": Notice curl run (cmdline=curl -6 http://www.google.com pid=17497)") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	for _, want := range []string{"Events detected: 1\n", "   NOTICE: 1\n", "   curl run: 1\n", "Events read: 1536"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+
+	// Falco's own spelling of the same run gives the same alerts.
+	code2, out2, _ := kestrel(t, "-r", rules, "-o", "engine.kind=replay", "-o", "engine.replay.capture_file="+capture)
+	if code2 != 0 || out2 != out {
+		t.Errorf("engine.kind=replay: exit %d, stdout %q, want %q", code2, out2, out)
+	}
+
+	// The priority threshold drops the Notice rule.
+	code, out, errOut = kestrel(t, "replay", capture, "-r", rules, "-o", "priority=warning")
+	if code != 0 || out != "" || !strings.Contains(errOut, "Events detected: 0") {
+		t.Errorf("priority=warning: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+}
+
+func TestReplayJSONOptions(t *testing.T) {
+	capture := sharedCapture(t, "curl_google.scap")
+	rules := writeFile(t, "curl.yaml", curlRule)
+	t.Setenv("FALCO_HOSTNAME", "replay-host")
+	code, out, errOut := kestrel(t, "replay", capture, "-r", rules, "-o", "json_output=true",
+		"-o", "json_include_tags_property=false", "-o", "json_include_output_property=false", "-o", "time_format_iso_8601=true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if doc["rule"] != "curl run" || doc["priority"] != "Notice" || doc["hostname"] != "replay-host" || doc["source"] != "syscall" {
+		t.Errorf("alert: %v", doc)
+	}
+	if _, ok := doc["tags"]; ok {
+		t.Error("tags present with json_include_tags_property=false")
+	}
+	if _, ok := doc["output"]; ok {
+		t.Error("output present with json_include_output_property=false")
+	}
+	fields, _ := doc["output_fields"].(map[string]any)
+	if fields["proc.pid"] != float64(17497) || fields["proc.cmdline"] != "curl -6 http://www.google.com" {
+		t.Errorf("output_fields: %v", fields)
+	}
+	if tm, _ := doc["time"].(string); !strings.HasPrefix(tm, "2018-08-17T") || !strings.HasSuffix(tm, "Z") {
+		t.Errorf("time %q", doc["time"])
+	}
+}
+
+func TestReplayBadCaptures(t *testing.T) {
+	rules := writeFile(t, "curl.yaml", curlRule)
+	code, out, errOut := kestrel(t, "replay", "/nonexistent/x.scap", "-r", rules)
+	if code != 1 || out != "" || !strings.Contains(errOut, "/nonexistent/x.scap") || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+
+	garbage := writeFile(t, "garbage.scap", strings.Repeat("not a capture\n", 100))
+	code, _, errOut = kestrel(t, "replay", garbage, "-r", rules)
+	if code != 1 || !strings.Contains(errOut, "garbage.scap") {
+		t.Errorf("garbage: exit %d, stderr %s", code, errOut)
+	}
+
+	// A truncated capture: the alerts before the damage are printed, then
+	// the error names the offset, and the exit code is 1.
+	data, err := os.ReadFile(sharedCapture(t, "sample.scap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := writeFile(t, "cut.scap", string(data[:len(data)*9/10]))
+	anyRule := writeFile(t, "any.yaml", `- rule: any
+  desc: every event
+  condition: evt.num > 0
+  output: event %evt.num
+  priority: DEBUG
+  warn_evttypes: false
+`)
+	code, out, errOut = kestrel(t, "replay", cut, "-r", anyRule)
+	if code != 1 || !strings.Contains(errOut, "offset") || strings.Count(out, "\n") < 100 {
+		t.Errorf("truncated: exit %d, %d alerts, stderr %s", code, strings.Count(out, "\n"), errOut)
+	}
+
+	code, _, errOut = kestrel(t, "replay")
+	if code == 0 || !strings.Contains(errOut, "arg") {
+		t.Errorf("no file: exit %d, stderr %s", code, errOut)
+	}
+}
