@@ -30,7 +30,7 @@ func shared(t *testing.T, parts ...string) string {
 }
 
 // ruleset compiles rules files (paths or YAML contents) for replay.
-func ruleset(t *testing.T, matching engine.Matching, files ...string) *engine.Ruleset {
+func ruleset(t testing.TB, matching engine.Matching, files ...string) *engine.Ruleset {
 	t.Helper()
 	reg := fields.NewDefault()
 	src, _ := reg.Source(fields.SyscallSource)

@@ -61,8 +61,7 @@ func (c *evctx) fillCloneResources(n *Thread) {
 	gid, _ := c.uint("gid")
 	n.UID, n.GID = uint32(uid), uint32(gid)
 	if b, _, ok := c.raw("cgroups"); ok {
-		n.Cgroups = parseCgroups(b)
-		n.ContainerID = ContainerIDFromCgroups(n.Cgroups)
+		n.Cgroups, n.ContainerID = c.t.cgroupsOf(b)
 	}
 	n.CloneTs = c.rec.Ts()
 }
@@ -357,8 +356,7 @@ func (c *evctx) parseExecve() {
 		th.Env = event.StringArray(b)
 	}
 	if b, _, ok := c.raw("cgroups"); ok {
-		th.Cgroups = parseCgroups(b)
-		th.ContainerID = ContainerIDFromCgroups(th.Cgroups)
+		th.Cgroups, th.ContainerID = c.t.cgroupsOf(b)
 	}
 	if v, ok := c.uint("tty"); ok {
 		th.TTY = uint32(v)

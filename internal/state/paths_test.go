@@ -1,6 +1,9 @@
 package state
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestJoinPath(t *testing.T) {
 	cases := []struct{ base, name, want string }{
@@ -71,5 +74,25 @@ func TestContainerID(t *testing.T) {
 	}
 	if got := ContainerIDFromCgroups(cg); got != "697956520d89" {
 		t.Errorf("ContainerIDFromCgroups = %q", got)
+	}
+}
+
+// The memo of container ids stays bounded under container churn and keeps
+// giving the same answers after it is emptied.
+func TestCgroupMemoBounded(t *testing.T) {
+	tabs := New(Options{})
+	const id = "3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e"
+	for i := range 3 * maxCgroupMemo {
+		b := []byte(fmt.Sprintf("cpuset=/docker/%s\x00memory=/x/%d\x00", id, i))
+		cgs, got := tabs.cgroupsOf(b)
+		if got != id[:12] || len(cgs) != 2 {
+			t.Fatalf("round %d: id %q, %d cgroups", i, got, len(cgs))
+		}
+		if len(tabs.cgroupMemo) > maxCgroupMemo || len(tabs.pathMemo) > maxCgroupMemo {
+			t.Fatalf("memo grew to %d/%d entries", len(tabs.cgroupMemo), len(tabs.pathMemo))
+		}
+	}
+	if got := tabs.containerIDOf([]Cgroup{{"cpu", "/user.slice"}}); got != "" {
+		t.Errorf("host cgroup gave %q", got)
 	}
 }

@@ -65,7 +65,7 @@ func (t *Tables) threadFromInfo(ti *ThreadInfo) *Thread {
 	th.VTid, th.VPid = ti.VTid, ti.VPid
 	th.PidnsInitStartTs = ti.PidnsInitStartTs
 	th.Cgroups = ti.Cgroups
-	th.ContainerID = ContainerIDFromCgroups(ti.Cgroups)
+	th.ContainerID = t.containerIDOf(ti.Cgroups)
 	th.Root = ti.Root
 	th.CloneTs = ti.CloneTs
 	th.TTY = ti.TTY

@@ -44,6 +44,61 @@ type Tables struct {
 
 	// Interface addresses (see SetInterfaces).
 	if4, if6 []InterfaceInfo
+
+	// cgroupMemo maps a clone or execve cgroups parameter to its decoded
+	// form and container id. Every process of a container (and every host
+	// process of a service) carries the same bytes, and matching the
+	// runtimes' path layouts costs a few dozen substring searches per
+	// cgroup, which showed as the largest single cost of replay.
+	cgroupMemo map[string]cgroupResult
+	// pathMemo maps one cgroup path to its container id ("" for none),
+	// for snapshot threads, whose cgroups arrive decoded.
+	pathMemo map[string]string
+}
+
+type cgroupResult struct {
+	cgroups     []Cgroup // shared by the threads that carry it; never modified
+	containerID string
+}
+
+// maxCgroupMemo bounds cgroupMemo; it is emptied when full, which keeps
+// memory bounded under container churn at the price of re-deriving ids.
+const maxCgroupMemo = 4096
+
+// containerIDOf is ContainerIDFromCgroups with each path's answer
+// remembered.
+func (t *Tables) containerIDOf(cgs []Cgroup) string {
+	for _, cg := range cgs {
+		if cg.Path == "" {
+			continue
+		}
+		id, ok := t.pathMemo[cg.Path]
+		if !ok {
+			id = ContainerIDFromCgroup(cg.Path)
+			if t.pathMemo == nil || len(t.pathMemo) >= maxCgroupMemo {
+				t.pathMemo = make(map[string]string)
+			}
+			t.pathMemo[cg.Path] = id
+		}
+		if id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// cgroupsOf decodes a cgroups parameter and the container id it reveals.
+func (t *Tables) cgroupsOf(b []byte) ([]Cgroup, string) {
+	if r, ok := t.cgroupMemo[string(b)]; ok {
+		return r.cgroups, r.containerID
+	}
+	cgs := parseCgroups(b)
+	r := cgroupResult{cgs, t.containerIDOf(cgs)}
+	if t.cgroupMemo == nil || len(t.cgroupMemo) >= maxCgroupMemo {
+		t.cgroupMemo = make(map[string]cgroupResult)
+	}
+	t.cgroupMemo[string(b)] = r
+	return r.cgroups, r.containerID
 }
 
 // threadGroup is what libsinsp keeps per process (thread_group_info):

@@ -54,6 +54,13 @@ type Item struct {
 	// blocks.
 	Flags uint32
 
+	// Metadata is set for the metadata kinds only (nil for events, so
+	// that the per-event Item stays small); its fields are promoted.
+	*Metadata
+}
+
+// Metadata is what a metadata block holds, by Item kind.
+type Metadata struct {
 	Machine    *state.MachineInfo
 	Threads    []state.ThreadInfo
 	TID        int64 // KindFDs: the thread the fds belong to
@@ -130,7 +137,7 @@ func Open(path string) (*Reader, error) {
 // in errors. It reads and checks the section header before returning.
 func NewReader(rd io.Reader, name string) (*Reader, error) {
 	r := &Reader{name: name, tidix: make(map[int64]int), fdix: make(map[int64]map[int64]int)}
-	raw := bufio.NewReaderSize(rd, 64<<10)
+	raw := bufio.NewReaderSize(rd, 256<<10)
 	if isGzip(raw) {
 		gz, err := gzip.NewReader(raw)
 		if err != nil {
@@ -328,7 +335,19 @@ func (r *Reader) next(first bool) (Item, error) {
 	if ek.isEvent && !ek.large && total-8 > smallEventMax {
 		return Item{}, r.fail(off, typ, fmt.Errorf("event block length %d over libscap's %d-byte limit for blocks that are not LARGE: %w", total, smallEventMax+8, ErrTooLarge))
 	}
-	b, err := r.readFull(int(total) - 8)
+	var b []byte
+	if ek.isEvent {
+		// Events are viewed in place in the read buffer, not copied: the
+		// record only has to live until the next call, and Discard of
+		// bytes already buffered moves no data.
+		if p, perr := r.src.Peek(int(total) - 8); perr == nil {
+			b = p
+			r.src.Discard(len(p))
+		}
+	}
+	if b == nil {
+		b, err = r.readFull(int(total) - 8)
+	}
 	if err != nil {
 		return Item{}, r.fail(off, typ, fmt.Errorf("block body (%d of %d bytes): %w", len(b), total-8, truncated(err)))
 	}
@@ -362,28 +381,28 @@ func (r *Reader) next(first bool) (Item, error) {
 		if err != nil {
 			return Item{}, r.fail(off, typ, err)
 		}
-		it.Kind, it.Machine = KindMachine, &m
+		it.Kind, it.Metadata = KindMachine, &Metadata{Machine: &m}
 		r.snap.Machine = &m
 	case BlockFDL, BlockFDLInt, BlockFDLV2:
 		tid, fds, err := decodeFDs(body, typ == BlockFDLV2)
 		if err != nil {
 			return Item{}, r.fail(off, typ, err)
 		}
-		it.Kind, it.TID, it.FDs = KindFDs, tid, fds
+		it.Kind, it.Metadata = KindFDs, &Metadata{TID: tid, FDs: fds}
 		r.attachFDs(tid, fds)
 	case BlockIL, BlockILInt, BlockILV2:
 		ifs, err := decodeInterfaces(body, typ == BlockILV2)
 		if err != nil {
 			return Item{}, r.fail(off, typ, err)
 		}
-		it.Kind, it.Interfaces = KindInterfaces, ifs
+		it.Kind, it.Metadata = KindInterfaces, &Metadata{Interfaces: ifs}
 		r.snap.Interfaces = ifs
 	case BlockUL, BlockULInt, BlockULV2:
 		users, groups, err := decodeUsers(body, typ == BlockULV2)
 		if err != nil {
 			return Item{}, r.fail(off, typ, err)
 		}
-		it.Kind, it.Users, it.Groups = KindUsers, users, groups
+		it.Kind, it.Metadata = KindUsers, &Metadata{Users: users, Groups: groups}
 		r.snap.Users, r.snap.Groups = users, groups
 	default:
 		v := plVersion(typ)
@@ -395,7 +414,7 @@ func (r *Reader) next(first bool) (Item, error) {
 		if err != nil {
 			return Item{}, r.fail(off, typ, err)
 		}
-		it.Kind, it.Threads = KindThreads, threads
+		it.Kind, it.Metadata = KindThreads, &Metadata{Threads: threads}
 		r.addThreads(threads)
 	}
 	return it, nil
@@ -490,17 +509,12 @@ func (r *Reader) event(it Item, ek eventBlock, body []byte) (Item, error) {
 		return Item{}, nil
 	}
 	if ek.v2 {
-		if err := checkRecord(ev); err != nil {
-			return Item{}, r.fail(it.Offset, it.Block, fmt.Errorf("event type %d: %w", typ, err))
-		}
+		// Parse checks every length as libscap does (checkRecord's rules).
 		if err := r.rec.Parse(ev); err != nil {
 			return Item{}, r.fail(it.Offset, it.Block, fmt.Errorf("event type %d: %w", typ, err))
 		}
 	} else {
 		rec, err := r.upgradeV1(ev, len(body)+12)
-		if err == nil {
-			err = checkRecord(rec)
-		}
 		if err != nil {
 			return Item{}, r.fail(it.Offset, it.Block, fmt.Errorf("event type %d: %w", typ, err))
 		}

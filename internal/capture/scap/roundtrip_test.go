@@ -21,23 +21,7 @@ func writeCapture(t testing.TB, path string, res readResult, opts WriterOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := res.snap
-	if s.Machine != nil {
-		if err := w.WriteMachine(*s.Machine); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if s.Interfaces != nil {
-		if err := w.WriteInterfaces(s.Interfaces); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if s.Users != nil || s.Groups != nil {
-		if err := w.WriteUsers(s.Users, s.Groups); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.WriteThreads(s.Threads); err != nil {
+	if err := w.WriteSnapshot(&res.snap); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range res.events {

@@ -140,6 +140,25 @@ func (w *Writer) WriteThreads(threads []state.ThreadInfo) error {
 	return nil
 }
 
+// WriteSnapshot sets every metadata block a reader's Snapshot holds
+// (machine, interfaces, users and groups, threads with their fds), for
+// copying a capture or writing what was seeded from a live system.
+func (w *Writer) WriteSnapshot(s *Snapshot) error {
+	if err := w.meta(); err != nil {
+		return err
+	}
+	if s.Machine != nil {
+		w.WriteMachine(*s.Machine)
+	}
+	if s.Interfaces != nil {
+		w.WriteInterfaces(s.Interfaces)
+	}
+	if s.Users != nil || s.Groups != nil {
+		w.WriteUsers(s.Users, s.Groups)
+	}
+	return w.WriteThreads(s.Threads)
+}
+
 // Begin writes the header and metadata now; WriteEvent, Flush and Close
 // call it when needed.
 func (w *Writer) Begin() error {
