@@ -43,7 +43,7 @@ fuzz:
 test: deps lint unit fuzz
 
 bench:
-	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/...
+	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/... ./internal/replay/ ./internal/capture/scap/ ./internal/state/
 
 clean:
 	rm -rf bin

@@ -308,7 +308,14 @@ func (r *Reader) next(first bool) (Item, error) {
 	}
 	off := r.off
 	hdr := r.hdr[:]
-	n, err := io.ReadFull(r.src, hdr)
+	var n int
+	var err error
+	if p, perr := r.src.Peek(len(hdr)); perr == nil {
+		n = copy(hdr, p) // the common case, without io.ReadFull's calls
+		r.src.Discard(n)
+	} else {
+		n, err = io.ReadFull(r.src, hdr)
+	}
 	if err != nil {
 		if n == 0 && err == io.EOF {
 			if first {
