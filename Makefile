@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/rules/load/
 	$(GO) test -run XXX -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./internal/engine/
 	$(GO) test -run XXX -fuzz '^FuzzGlob$$' -fuzztime $(FUZZTIME) ./internal/engine/match/
+	$(GO) test -run XXX -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/capture/scap/
 
 test: deps lint unit fuzz
 
