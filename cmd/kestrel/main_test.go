@@ -440,3 +440,32 @@ func TestReplayBadCaptures(t *testing.T) {
 		t.Errorf("no file: exit %d, stderr %s", code, errOut)
 	}
 }
+
+// base_syscalls in replay behaves as in Falco: the capture is not filtered
+// (write events reach the rules either way), but without
+// base_syscalls.all Falco warns that the rules' write syscalls are left
+// out of the selection.
+func TestReplayBaseSyscalls(t *testing.T) {
+	capture := sharedCapture(t, "curl_google.scap")
+	rules := writeFile(t, "write.yaml", `- rule: curl writes
+  desc: curl writes output
+  condition: evt.type = write and proc.name = curl
+  output: curl wrote %evt.rawres bytes to fd %fd.num
+  priority: NOTICE
+`)
+	const warning = "warning (unsupported-evttype): write\nIf syscalls in rules include high volume syscalls"
+	code, out, errOut := kestrel(t, "replay", capture, "-r", rules)
+	if code != 0 || !strings.Contains(errOut, warning) || !strings.Contains(out, "curl wrote ") {
+		t.Fatalf("default: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	code, out2, errOut := kestrel(t, "replay", capture, "-r", rules, "-o", "base_syscalls.all=true")
+	if code != 0 || strings.Contains(errOut, "unsupported-evttype") || out2 != out {
+		t.Errorf("base_syscalls.all: exit %d, same alerts %v, stderr %s", code, out2 == out, errOut)
+	}
+	code, _, errOut = kestrel(t, "replay", capture, "-r", rules, "-o", "base_syscalls.all=true",
+		"-o", "base_syscalls.custom_set[]=!write", "-o", "base_syscalls.custom_set[]=!nosuch")
+	if code != 0 || !strings.Contains(errOut, warning) ||
+		!strings.Contains(errOut, "Invalid (negative) syscall names: warning (base_syscalls override): nosuch\n") {
+		t.Errorf("custom_set: exit %d, stderr %s", code, errOut)
+	}
+}

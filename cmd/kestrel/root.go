@@ -15,6 +15,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/rules/defaults"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
+	"github.com/kestrel-project/kestrel/internal/selection"
 )
 
 // Version is Kestrel's version, set at build time with -ldflags.
@@ -146,6 +147,15 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	}
 	ruleset, enabled := loader.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
 	fmt.Fprintf(stderr, "Loaded %d rules (%d enabled) from %s\n", len(loader.Rules()), len(enabled), describeSources(o.rulesFiles, st.engine))
+	// Falco computes the syscall selection in every mode, replay included
+	// (where a capture is never filtered by it), and warns about rules that
+	// need syscalls left out of it.
+	sel := selection.Select(rulesSyscalls(ruleset), selection.Config{
+		CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All})
+	for _, w := range sel.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	fmt.Fprint(stderr, selection.UnsupportedWarning(sel.Unsupported))
 	if o.dryRun {
 		return nil
 	}
@@ -154,6 +164,17 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "Rules are valid. Live capture is not available in this build yet; nothing to watch.")
 	return nil
+}
+
+// rulesSyscalls is the union of the enabled rules' syscall sets.
+func rulesSyscalls(rs *engine.Ruleset) event.SyscallSet {
+	var out event.SyscallSet
+	for _, r := range rs.Rules() {
+		for _, c := range r.Syscalls.Codes() {
+			out.Add(c)
+		}
+	}
+	return out
 }
 
 func describeSources(flagFiles []string, eng config.Engine) string {

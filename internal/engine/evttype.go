@@ -88,7 +88,53 @@ func (s CodeSet) diff(o CodeSet) CodeSet {
 // the empty or the full set. The walk keeps libsinsp's visitor state,
 // quirks included, so rules land in the same buckets as in Falco.
 func EventCodes(e lang.Expr, et EventTypes) (CodeSet, error) {
-	v := &codeVisitor{et: et, max: et.Max()}
+	max := et.Max()
+	return visitCodes(e, allCodes(max), func(names []string) CodeSet {
+		s := newCodeSet(max)
+		for _, n := range names {
+			codes, _ := et.Codes(n)
+			for _, c := range codes {
+				s.Add(c)
+			}
+		}
+		return s
+	})
+}
+
+// SyscallTypes maps evt.type names to syscall codes, for the syscall set a
+// condition needs (what the driver must capture).
+type SyscallTypes interface {
+	// SyscallCodes returns the syscall codes "evt.type in (names)" selects
+	// (libsinsp's event_names_to_sc_set).
+	SyscallCodes(names []string) []uint16
+	// AllSyscallCodes lists every assigned syscall code, the universe
+	// negation complements against.
+	AllSyscallCodes() []uint16
+	// MaxSyscall is one past the largest syscall code.
+	MaxSyscall() int
+}
+
+// SyscallCodes derives the set of syscall codes a condition needs, with the
+// same walk as EventCodes over syscall codes instead of event codes, as
+// libsinsp's ppm_sc_codes does (Falco builds its driver's syscall set from
+// it).
+func SyscallCodes(e lang.Expr, st SyscallTypes) (CodeSet, error) {
+	max := st.MaxSyscall()
+	universe := newCodeSet(max)
+	for _, c := range st.AllSyscallCodes() {
+		universe.Add(c)
+	}
+	return visitCodes(e, universe, func(names []string) CodeSet {
+		s := newCodeSet(max)
+		for _, c := range st.SyscallCodes(names) {
+			s.Add(c)
+		}
+		return s
+	})
+}
+
+func visitCodes(e lang.Expr, universe CodeSet, resolve func([]string) CodeSet) (CodeSet, error) {
+	v := &codeVisitor{universe: universe, resolve: resolve}
 	v.visit(e)
 	if v.err != "" {
 		return nil, errors.New(v.err)
@@ -97,8 +143,8 @@ func EventCodes(e lang.Expr, et EventTypes) (CodeSet, error) {
 }
 
 type codeVisitor struct {
-	et  EventTypes
-	max int
+	universe CodeSet
+	resolve  func(names []string) CodeSet
 
 	isEvtTypeField  bool
 	isFieldOrTransf bool
@@ -108,7 +154,8 @@ type codeVisitor struct {
 	err             string
 }
 
-func (v *codeVisitor) all() CodeSet { return allCodes(v.max) }
+func (v *codeVisitor) all() CodeSet   { return append(CodeSet(nil), v.universe...) }
+func (v *codeVisitor) empty() CodeSet { return make(CodeSet, len(v.universe)) }
 
 func (v *codeVisitor) invert(s CodeSet) CodeSet {
 	if v.hasCodes {
@@ -124,16 +171,7 @@ func (v *codeVisitor) tryInvert(s CodeSet) CodeSet {
 	return s
 }
 
-func (v *codeVisitor) names(names []string) CodeSet {
-	s := newCodeSet(v.max)
-	for _, n := range names {
-		codes, _ := v.et.Codes(n)
-		for _, c := range codes {
-			s.Add(c)
-		}
-	}
-	return s
-}
+func (v *codeVisitor) names(names []string) CodeSet { return v.resolve(names) }
 
 func (v *codeVisitor) conjunction(children []lang.Expr) {
 	types := v.all()
@@ -146,7 +184,7 @@ func (v *codeVisitor) conjunction(children []lang.Expr) {
 }
 
 func (v *codeVisitor) disjunction(children []lang.Expr) {
-	types := newCodeSet(v.max)
+	types := v.empty()
 	for _, c := range children {
 		v.visit(c)
 		types = types.union(v.codes)
@@ -170,7 +208,7 @@ func (v *codeVisitor) visit(e lang.Expr) {
 			v.disjunction(n.Children)
 		}
 	case *lang.Not:
-		v.codes = newCodeSet(v.max)
+		v.codes = v.empty()
 		saved := v.insideNegation
 		v.insideNegation = !v.insideNegation
 		v.visit(n.Child)
@@ -219,7 +257,7 @@ func (v *codeVisitor) binary(n *lang.BinaryCheck) {
 	v.hasCodes = false
 	switch evtNumInvariant(n) {
 	case invariantEmpty:
-		v.codes = newCodeSet(v.max)
+		v.codes = v.empty()
 		v.hasCodes = true
 		v.isEvtTypeField = false
 		v.codes = v.tryInvert(v.codes)

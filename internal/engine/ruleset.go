@@ -16,6 +16,9 @@ type Rule struct {
 	// Codes is the set of event codes the condition can match; nil for
 	// sources without event types (every event is a candidate).
 	Codes CodeSet
+	// Syscalls is the set of syscall codes the condition needs captured
+	// (see SyscallCodes); nil for sources without syscalls.
+	Syscalls CodeSet
 	// Order is the rule's position in definition order.
 	Order int
 	// Extra fields rendered into JSON output_fields beyond the format's

@@ -17,3 +17,13 @@ func (r *Resolver) Codes(name string) (codes []uint16, exact bool) {
 
 // Max is one past the largest event code.
 func (r *Resolver) Max() int { return int(MaxCode) }
+
+// SyscallCodes returns the syscall codes "evt.type in (names)" selects
+// (engine.SyscallTypes).
+func (r *Resolver) SyscallCodes(names []string) []uint16 { return r.SyscallsForNames(names...).Slice() }
+
+// AllSyscallCodes lists every assigned syscall code but "unknown".
+func (r *Resolver) AllSyscallCodes() []uint16 { return AllSyscalls().Slice() }
+
+// MaxSyscall is one past the largest syscall code.
+func (r *Resolver) MaxSyscall() int { return MaxSyscall }

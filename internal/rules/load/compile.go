@@ -576,8 +576,13 @@ func (l *Loader) finishRule(st *compileState, p *preparedRule) {
 			l.res.addWarning(WarnNoEvttype, "Rule matches too many evt.type values. This has a significant performance penalty.", r.ctx)
 		}
 	}
+	var syscalls engine.CodeSet
+	if st, ok := p.src.EventTypes.(engine.SyscallTypes); ok {
+		// The same walk as the event codes: an error there was reported.
+		syscalls, _ = engine.SyscallCodes(p.ast, st)
+	}
 	er := &engine.Rule{Name: r.name, Desc: r.desc, Source: r.source, Priority: r.priority,
-		Tags: r.sortedTags(), Cond: compiled, Output: p.format, Codes: codes, Order: r.index, ExtraFields: p.extras}
+		Tags: r.sortedTags(), Cond: compiled, Output: p.format, Codes: codes, Syscalls: syscalls, Order: r.index, ExtraFields: p.extras}
 	st.rules = append(st.rules, &Rule{Rule: er, Enabled: r.enabled, Condition: p.ast, RawCondition: p.cond.s,
 		OutputText: p.output, Capture: r.capture, CaptureDur: r.captureDur, SkipUnknown: r.skipUnknown,
 		WarnEvttypes: r.warnEvttypes})
