@@ -167,14 +167,18 @@ type eventBlock struct {
 	hdrBytes int
 }
 
+// evV2 is the block almost every event of a current capture comes in.
+var evV2 = eventBlock{isEvent: true, v2: true, hdrBytes: 26}
+
 func eventKind(t uint32) eventBlock {
+	if t == BlockEVV2 {
+		return evV2
+	}
 	switch t {
 	case BlockEV, BlockEVInt:
 		return eventBlock{isEvent: true, hdrBytes: 22}
 	case BlockEVF:
 		return eventBlock{isEvent: true, flags: true, hdrBytes: 22}
-	case BlockEVV2:
-		return eventBlock{isEvent: true, v2: true, hdrBytes: 26}
 	case BlockEVV2Large:
 		return eventBlock{isEvent: true, v2: true, large: true, hdrBytes: 26}
 	case BlockEVFV2:
