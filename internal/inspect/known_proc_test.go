@@ -120,9 +120,6 @@ var fdFlagsChanged = map[uint16]bool{
 // differs from libsinsp; TestProcFieldsStrict logs their mismatches
 // instead of failing, until the state is fixed.
 var procStateBugs = map[string]string{
-	"run_as_user_0_container.scap#1519": "an old-capture exit whose enter precedes the capture (read < of tid 25689): " +
-		"the state sets the last fd to -1, while libscap's converter fills the missing fd parameter of READ_X with " +
-		"its default, 0 (C_INSTR_FROM_ENTER without CIF_FALLBACK_TO_EMPTY), so libsinsp uses fd 0 (/dev/pts/5)",
 }
 
 // strictCtx is what an excuse may look at.

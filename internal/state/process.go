@@ -98,6 +98,11 @@ func (t *Tables) Process(rec *event.Record, evtNum uint64) *Parsed {
 					if i := exitFDIndex(code); i >= 0 {
 						if b := rec.Param(i); len(b) > 0 {
 							th.LastFD = event.Int(event.PTFD, b)
+						} else if !valid && i >= rec.NParams() && converterDefaultsFD(code) {
+							// An old exit whose enter is not in the capture:
+							// libscap's converter adds the missing fd
+							// parameter with its type's default, 0.
+							th.LastFD = 0
 						}
 					}
 				}
@@ -314,6 +319,18 @@ func exitFDIndex(code uint16) int {
 		return 8
 	}
 	return -1
+}
+
+// converterDefaultsFD reports whether libscap's converter, upgrading an
+// old exit of this type that lacks its fd parameter and has no enter event
+// to take it from, fills the fd with the default value (0) rather than an
+// empty parameter (CIF_FALLBACK_TO_EMPTY, used for fchdir and setns). Old
+// event types that the converter renames (C_ACTION_CHANGE_TYPE) are not
+// concerned: exitFDIndex only knows current types.
+func converterDefaultsFD(code uint16) bool {
+	info := event.Lookup(code)
+	return info.Flags&event.FlagConverterManaged != 0 && info.Flags&event.FlagOldVersion == 0 &&
+		code != event.FchdirX && code != event.SetnsX
 }
 
 // dispatch routes the event to its parser.

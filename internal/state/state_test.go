@@ -441,10 +441,16 @@ func TestOldEnterExit(t *testing.T) {
 	p = s.ev(event.ReadX, 100, int64(10), []byte("hello"))
 	mustEq(t, "read exit fd", fdString(p.FD), `3 file "/etc/motd"`)
 	mustEq(t, "read exit fd.num", p.FDNum, int64(3))
-	// an exit without its enter has no fd
+	// an exit without its enter gets fd 0, the default libscap's converter
+	// gives the missing parameter...
 	p = s.ev(event.ReadX, 100, int64(10), []byte("hello"))
-	if p.FD != nil || p.Enter != nil || p.FDNum != -1 {
+	if p.Enter != nil || p.FDNum != 0 || fdString(p.FD) != `0 file "/dev/pts/0"` {
 		t.Errorf("unmatched exit: fd %s num %d", fdString(p.FD), p.FDNum)
+	}
+	// ...except where the converter leaves it empty (fchdir, setns)
+	p = s.ev(event.FchdirX, 100, int64(0))
+	if p.FD != nil || p.FDNum != -1 {
+		t.Errorf("unmatched fchdir exit: fd %s num %d", fdString(p.FD), p.FDNum)
 	}
 	// old socket + connect + close
 	s.ev(event.SocketE, 100, uint32(afInet), uint32(sockStrm), uint32(0))
