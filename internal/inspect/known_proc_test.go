@@ -119,8 +119,7 @@ var fdFlagsChanged = map[uint16]bool{
 // procStateBugs are events on which the state, not the extractors,
 // differs from libsinsp; TestProcFieldsStrict logs their mismatches
 // instead of failing, until the state is fixed.
-var procStateBugs = map[string]string{
-}
+var procStateBugs = map[string]string{}
 
 // strictCtx is what an excuse may look at.
 type strictCtx struct {
