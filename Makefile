@@ -8,7 +8,7 @@ BIN         := bin/kestrel
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 15s
 
-.PHONY: all build run test deps lint unit fuzz bench clean
+.PHONY: all build run test deps lint generate check-generated unit fuzz bench clean
 
 all: build
 
@@ -29,6 +29,16 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# Rebuilds the probe's objects and event header from their sources.
+generate:
+	cd internal/probe && $(GO) generate
+
+# Fails when the committed probe objects differ from what the sources build.
+check-generated: generate
+	@if ! git diff --quiet -- internal/probe || [ -n "$$(git ls-files --others --exclude-standard internal/probe)" ]; then \
+	  git status --short -- internal/probe; \
+	  echo "the committed probe objects differ from their sources: run make generate and commit"; exit 1; fi
+
 unit:
 	$(GO) test -race -count=1 ./...
 
@@ -41,7 +51,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzGlob$$' -fuzztime $(FUZZTIME) ./internal/engine/match/
 	$(GO) test -run XXX -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./internal/capture/scap/
 
-test: deps lint unit fuzz
+test: deps lint check-generated unit fuzz
 
 bench:
 	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/... ./internal/replay/ ./internal/capture/scap/ ./internal/state/

@@ -11,6 +11,11 @@ dpkg -s libre2-dev >/dev/null 2>&1 || need+=(libre2-dev)
 # sysdig reads capture files: the oracle for field values and for files
 # Kestrel writes (its kernel driver is not needed).
 command -v sysdig >/dev/null 2>&1 || need+=(sysdig)
+# The eBPF probe is rebuilt from its C sources to check the committed
+# objects (clang, llvm-strip and libbpf's headers, as bpf2go uses them).
+command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v llvm-strip >/dev/null 2>&1 || need+=(llvm)
+[ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 
