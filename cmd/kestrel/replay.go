@@ -8,7 +8,7 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
-	"github.com/kestrel-project/kestrel/internal/replay"
+	"github.com/kestrel-project/kestrel/internal/pipeline"
 )
 
 // newReplayCommand is `kestrel replay FILE`, the friendly form of
@@ -38,14 +38,14 @@ func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error
 		IncludeMessage:      st.outputs.IncludeMessage,
 		Hostname:            alert.Hostname(),
 	}
-	stats, err := replay.Run(replay.Config{
+	stats, err := pipeline.RunCapture(pipeline.Config{
 		Capture:  st.source.CaptureFile,
 		Ruleset:  rs,
 		Alerts:   aopts,
 		JSON:     st.engine.JSONOutput,
 		Out:      stdout,
 		Buffered: st.outputs.Buffered,
-		Drops: replay.DropConfig{
+		Drops: pipeline.DropConfig{
 			Threshold: st.drops.Threshold, Actions: st.drops.Actions, Rate: st.drops.Rate,
 			MaxBurst: st.drops.MaxBurst, SimulateDrops: st.drops.SimulateDrops,
 		},

@@ -1,4 +1,4 @@
-package replay
+package pipeline
 
 import (
 	"encoding/json"

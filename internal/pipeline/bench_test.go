@@ -1,4 +1,4 @@
-package replay
+package pipeline
 
 import (
 	"compress/gzip"
@@ -41,7 +41,7 @@ func BenchmarkReplay(b *testing.B) {
 	var events uint64
 	b.ResetTimer()
 	for b.Loop() {
-		st, err := Run(cfg)
+		st, err := RunCapture(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package replay
+package pipeline
 
 import (
 	"bytes"
@@ -73,7 +73,7 @@ func run(t *testing.T, cfg Config) (*Stats, string) {
 	if cfg.Alerts.Hostname == "" {
 		cfg.Alerts = alert.Options{IncludeOutput: true, IncludeOutputFields: true, IncludeTags: true, Hostname: "replay-test"}
 	}
-	st, err := Run(cfg)
+	st, err := RunCapture(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestReplayTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	st, err := Run(Config{Capture: cut, Ruleset: ruleset(t, engine.MatchFirst, `
+	st, err := RunCapture(Config{Capture: cut, Ruleset: ruleset(t, engine.MatchFirst, `
 - rule: any event
   desc: every event
   condition: evt.num > 0
@@ -169,7 +169,7 @@ func TestReplayTruncated(t *testing.T) {
 
 func TestReplayMissingFile(t *testing.T) {
 	var out bytes.Buffer
-	_, err := Run(Config{Capture: "/nonexistent.scap", Ruleset: ruleset(t, engine.MatchFirst, curlRules), Out: &out})
+	_, err := RunCapture(Config{Capture: "/nonexistent.scap", Ruleset: ruleset(t, engine.MatchFirst, curlRules), Out: &out})
 	if err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("err = %v", err)
 	}
@@ -190,7 +190,7 @@ func TestSimulatedDrops(t *testing.T) {
 		t.Errorf("no drop alert:\n%s", out)
 	}
 	cfg.Drops.Actions = []string{"exit"}
-	_, err := Run(Config{Capture: capture, Ruleset: cfg.Ruleset, Drops: cfg.Drops, Out: &bytes.Buffer{}, Alerts: alert.Options{Hostname: "h"}})
+	_, err := RunCapture(Config{Capture: capture, Ruleset: cfg.Ruleset, Drops: cfg.Drops, Out: &bytes.Buffer{}, Alerts: alert.Options{Hostname: "h"}})
 	if err == nil || err.Error() != "Drop manager internal error" {
 		t.Errorf("exit action: err = %v", err)
 	}

@@ -1,8 +1,9 @@
-// Package replay owns running rules over a capture file: it reads the
-// capture, seeds and updates the state, evaluates the rules on the events
-// Falco would evaluate them on, writes alerts in Falco's forms, and keeps
-// the counts of the end-of-run summary.
-package replay
+// Package pipeline owns running rules over a stream of events, from a
+// capture file or the live probe: it seeds and updates the state,
+// evaluates the rules on the events Falco would evaluate them on, writes
+// alerts in Falco's forms, watches for dropped events, and keeps the
+// counts of the end-of-run summary.
+package pipeline
 
 import (
 	"bufio"
@@ -58,18 +59,80 @@ type Stats struct {
 	Reader      scap.Stats
 }
 
-// Run replays the capture. It returns the stats and, for a capture that
-// turns out corrupt or truncated, an error naming the offset and block,
-// after every event before the damage was processed.
-func Run(cfg Config) (*Stats, error) {
-	start := time.Now()
-	st := &Stats{ByPriority: map[priority.Priority]uint64{}, ByRule: map[string]uint64{}}
+// Source is a stream of events with the metadata that seeds the state.
+type Source interface {
+	// Next returns the next item: an event (valid until the next call) or
+	// metadata. It returns io.EOF at the end, or another error.
+	Next() (Item, error)
+}
+
+// Item is what a Source yields: an event, or metadata that seeds state.
+type Item struct {
+	Event *event.Record // nil for metadata
+	CPU   uint16
+	Flags uint32 // scap dump flags (FlagStateOnly...)
+
+	Threads    []state.ThreadInfo
+	Users      []state.UserInfo
+	Groups     []state.GroupInfo
+	Interfaces []state.InterfaceInfo
+}
+
+// RunCapture replays a capture file. It returns the stats and, for a
+// capture that turns out corrupt or truncated, an error naming the offset
+// and block, after every event before the damage was processed.
+func RunCapture(cfg Config) (*Stats, error) {
 	r, err := scap.Open(cfg.Capture)
 	if err != nil {
-		return st, err
+		return &Stats{ByPriority: map[priority.Priority]uint64{}, ByRule: map[string]uint64{}}, err
 	}
 	defer r.Close()
+	src := &captureSource{r: r}
+	st, err := Run(cfg, src)
+	st.Reader = r.Stats()
+	return st, err
+}
 
+// captureSource adapts a capture reader.
+type captureSource struct {
+	r    *scap.Reader
+	meta bool
+}
+
+func (c *captureSource) Next() (Item, error) {
+	if !c.meta {
+		c.meta = true
+		snap, err := c.r.ReadMetadata()
+		if snap != nil {
+			return Item{Threads: snap.Threads, Users: snap.Users, Groups: snap.Groups, Interfaces: snap.Interfaces}, nil
+		}
+		if err != nil {
+			return Item{}, err
+		}
+	}
+	for {
+		it, err := c.r.Next()
+		if err != nil {
+			return Item{}, err
+		}
+		switch it.Kind {
+		case scap.KindThreads:
+			return Item{Threads: it.Threads}, nil
+		case scap.KindUsers:
+			return Item{Users: it.Users, Groups: it.Groups}, nil
+		case scap.KindInterfaces:
+			return Item{Interfaces: it.Interfaces}, nil
+		case scap.KindEvent:
+			return Item{Event: it.Event, CPU: it.CPU, Flags: it.Flags}, nil
+		}
+	}
+}
+
+// Run evaluates the rules over a source until it ends (io.EOF, which is
+// not an error) or fails.
+func Run(cfg Config, src Source) (*Stats, error) {
+	start := time.Now()
+	st := &Stats{ByPriority: map[priority.Priority]uint64{}, ByRule: map[string]uint64{}}
 	w := bufio.NewWriter(cfg.Out)
 	defer w.Flush()
 	in := inspect.New(cfg.State, cfg.Alerts.Hostname)
@@ -77,29 +140,20 @@ func Run(cfg Config) (*Stats, error) {
 	drops := newDropMonitor(cfg.Drops)
 	matches := make([]*engine.Rule, 0, 8)
 
-	snap, err := r.ReadMetadata()
-	if snap != nil {
-		in.Seed(snap.Threads, snap.Users, snap.Groups)
-		in.State.SetInterfaces(snap.Interfaces)
-	}
-	for err == nil {
-		var it scap.Item
-		it, err = r.Next()
+	var err error
+	for {
+		var it Item
+		it, err = src.Next()
 		if err != nil {
 			break
 		}
-		switch it.Kind {
-		case scap.KindThreads:
-			in.Seed(it.Threads, nil, nil)
-			continue
-		case scap.KindUsers:
-			in.Seed(nil, it.Users, it.Groups)
-			continue
-		case scap.KindInterfaces:
-			in.State.SetInterfaces(it.Interfaces)
-			continue
-		case scap.KindEvent:
-		default:
+		if it.Event == nil {
+			if it.Threads != nil || it.Users != nil || it.Groups != nil {
+				in.Seed(it.Threads, it.Users, it.Groups)
+			}
+			if it.Interfaces != nil {
+				in.State.SetInterfaces(it.Interfaces)
+			}
 			continue
 		}
 		st.Events++
@@ -129,7 +183,6 @@ func Run(cfg Config) (*Stats, error) {
 	}
 	st.DropChecks, st.DropActions = drops.detected, drops.actions
 	st.State = in.State.Stats()
-	st.Reader = r.Stats()
 	st.Elapsed = time.Since(start)
 	if errors.Is(err, io.EOF) {
 		err = nil
