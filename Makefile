@@ -54,7 +54,7 @@ fuzz:
 test: deps lint check-generated unit fuzz
 
 bench:
-	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/... ./internal/replay/ ./internal/capture/scap/ ./internal/state/
+	$(GO) test -run XXX -bench . -benchmem -count 5 ./bench/ ./internal/engine/... ./internal/pipeline/ ./internal/capture/scap/ ./internal/state/
 
 clean:
 	rm -rf bin
