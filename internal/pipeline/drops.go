@@ -17,6 +17,49 @@ type DropConfig struct {
 	MaxBurst  float64  // bucket size
 	// SimulateDrops adds one fake drop per check, for testing the actions.
 	SimulateDrops bool
+	// Counters reads a live driver's cumulative counters; nil for a
+	// capture, which carries none.
+	Counters func() (DropCounters, error)
+	// EBPF is reported in the drop alert (ebpf_enabled).
+	EBPF bool
+}
+
+// DropCounters are a driver's cumulative event and loss counters, with
+// Falco's split of buffer losses.
+type DropCounters struct {
+	Events     uint64 // events written
+	Buffer     [DropCategories]uint64
+	ScratchMap uint64 // events too large for the scratch area
+}
+
+// Buffer loss categories, in the order of Falco's n_drops_buffer_* fields.
+const (
+	DropCloneFork = iota
+	DropExecve
+	DropConnect
+	DropOpen
+	DropDirFile
+	DropOtherInterest
+	DropClose
+	DropProc
+	DropCategories
+)
+
+// Drops is every loss.
+func (c DropCounters) Drops() uint64 {
+	n := c.ScratchMap
+	for _, b := range c.Buffer {
+		n += b
+	}
+	return n
+}
+
+func (c DropCounters) sub(o DropCounters) DropCounters {
+	d := DropCounters{Events: c.Events - o.Events, ScratchMap: c.ScratchMap - o.ScratchMap}
+	for i := range c.Buffer {
+		d.Buffer[i] = c.Buffer[i] - o.Buffer[i]
+	}
+	return d
 }
 
 // DefaultDropConfig is Falco's default (falco.yaml).
@@ -24,11 +67,12 @@ func DefaultDropConfig() DropConfig {
 	return DropConfig{Threshold: .1, Actions: []string{"log", "alert"}, Rate: .03333, MaxBurst: 1}
 }
 
-// dropMonitor reproduces Falco's syscall event drop manager in replay: a
-// check at most once per second of event time; a capture carries no driver
-// counters, so only simulated drops are ever found.
+// dropMonitor reproduces Falco's syscall event drop manager: a check at
+// most once per second of event time of the driver's counters (a capture
+// carries none, so only simulated drops are ever found there).
 type dropMonitor struct {
 	cfg       DropConfig
+	last      DropCounters
 	nextCheck uint64
 	started   bool
 	tokens    float64
@@ -62,6 +106,8 @@ func newDropMonitor(cfg DropConfig) *dropMonitor {
 type dropAlert struct {
 	ts    uint64
 	drops uint64
+	delta DropCounters
+	ebpf  bool
 }
 
 const dropRule = "Falco internal: syscall event drop"
@@ -74,8 +120,38 @@ var dropFields = []string{
 }
 
 func (d *dropAlert) fieldValue(k string) string {
-	if k == "n_drops" {
-		return strconv.FormatUint(d.drops, 10)
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	b := d.delta.Buffer
+	switch k {
+	case "ebpf_enabled":
+		if d.ebpf {
+			return "1"
+		}
+		return "0"
+	case "n_drops":
+		return u(d.drops)
+	case "n_drops_buffer_clone_fork_exit":
+		return u(b[DropCloneFork])
+	case "n_drops_buffer_close_exit":
+		return u(b[DropClose])
+	case "n_drops_buffer_connect_exit":
+		return u(b[DropConnect])
+	case "n_drops_buffer_dir_file_exit":
+		return u(b[DropDirFile])
+	case "n_drops_buffer_execve_exit":
+		return u(b[DropExecve])
+	case "n_drops_buffer_open_exit":
+		return u(b[DropOpen])
+	case "n_drops_buffer_other_interest_exit":
+		return u(b[DropOtherInterest])
+	case "n_drops_buffer_proc_exit":
+		return u(b[DropProc])
+	case "n_drops_buffer_total":
+		return u(d.delta.Drops() - d.delta.ScratchMap)
+	case "n_drops_scratch_map":
+		return u(d.delta.ScratchMap)
+	case "n_evts":
+		return u(d.delta.Events + d.delta.Drops())
 	}
 	return "0"
 }
@@ -126,15 +202,25 @@ func (m *dropMonitor) check(ts uint64) (*dropAlert, bool) {
 		return nil, false
 	}
 	m.nextCheck = ts + 1e9
-	var drops uint64
+	var delta DropCounters
+	if m.cfg.Counters != nil {
+		if now, err := m.cfg.Counters(); err == nil {
+			delta = now.sub(m.last)
+			m.last = now
+		}
+	}
+	drops := delta.Drops()
 	if m.cfg.SimulateDrops {
 		drops++
 	}
 	if drops == 0 {
 		return nil, false
 	}
-	// No events are counted by a capture's (absent) driver stats, so any
-	// drop is over the threshold, as in Falco.
+	// Falco's ratio: the driver's event count includes the dropped ones.
+	// Without driver counters (a capture) it is infinite.
+	if seen := delta.Events + delta.Drops(); seen > 0 && float64(drops)/float64(seen) <= m.cfg.Threshold {
+		return nil, false
+	}
 	m.detected++
 	if ts > m.lastSeen {
 		m.tokens += m.cfg.Rate * float64(ts-m.lastSeen) / 1e9
@@ -148,7 +234,7 @@ func (m *dropMonitor) check(ts uint64) (*dropAlert, bool) {
 	}
 	m.tokens--
 	m.actions++
-	a := &dropAlert{ts: ts, drops: drops}
+	a := &dropAlert{ts: ts, drops: drops, delta: delta, ebpf: m.cfg.EBPF}
 	if m.log != nil {
 		m.log(a.message())
 	}
