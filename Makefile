@@ -15,8 +15,8 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/kestrel
 
-# The main job on its embedded defaults. Until live capture lands this
-# loads and validates the bundled rules.
+# The main job on its embedded defaults: watch this host live through the
+# eBPF probe until Ctrl-C (needs root).
 run: build
 	./$(BIN)
 

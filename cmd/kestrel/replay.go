@@ -29,19 +29,19 @@ events before the damage).`,
 	}
 }
 
-func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
-	aopts := alert.Options{
-		TimeFormatISO8601:   st.outputs.TimeFormatISO8601,
-		IncludeOutput:       st.outputs.IncludeOutput,
-		IncludeOutputFields: st.outputs.IncludeOutputFields,
-		IncludeTags:         st.outputs.IncludeTags,
-		IncludeMessage:      st.outputs.IncludeMessage,
-		Hostname:            alert.Hostname(),
-	}
-	stats, err := pipeline.RunCapture(pipeline.Config{
-		Capture:  st.source.CaptureFile,
-		Ruleset:  rs,
-		Alerts:   aopts,
+// pipelineConfig is the pipeline's configuration from the settings.
+func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline.Config {
+	return pipeline.Config{
+		Capture: st.source.CaptureFile,
+		Ruleset: rs,
+		Alerts: alert.Options{
+			TimeFormatISO8601:   st.outputs.TimeFormatISO8601,
+			IncludeOutput:       st.outputs.IncludeOutput,
+			IncludeOutputFields: st.outputs.IncludeOutputFields,
+			IncludeTags:         st.outputs.IncludeTags,
+			IncludeMessage:      st.outputs.IncludeMessage,
+			Hostname:            alert.Hostname(),
+		},
 		JSON:     st.engine.JSONOutput,
 		Out:      stdout,
 		Buffered: st.outputs.Buffered,
@@ -49,7 +49,11 @@ func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error
 			Threshold: st.drops.Threshold, Actions: st.drops.Actions, Rate: st.drops.Rate,
 			MaxBurst: st.drops.MaxBurst, SimulateDrops: st.drops.SimulateDrops,
 		},
-	})
+	}
+}
+
+func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
+	stats, err := pipeline.RunCapture(pipelineConfig(stdout, st, rs))
 	fmt.Fprint(stderr, stats.Summary())
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/kestrel-project/kestrel/internal/config"
 	"github.com/kestrel-project/kestrel/internal/engine"
@@ -40,6 +41,7 @@ type rootOptions struct {
 	dryRun      bool
 	version     bool
 	verbose     bool
+	duration    int // -M: stop after this many seconds
 }
 
 // setup is what every command needs: the field registry and the sources
@@ -162,8 +164,11 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if st.source.Kind == "replay" {
 		return runReplay(stdout, stderr, st, ruleset)
 	}
-	fmt.Fprintln(stderr, "Rules are valid. Live capture is not available in this build yet; nothing to watch.")
-	return nil
+	if st.source.Kind == "nodriver" {
+		fmt.Fprintln(stderr, "engine.kind=nodriver: no syscall events to watch")
+		return nil
+	}
+	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second)
 }
 
 // rulesSyscalls is the union of the enabled rules' syscall sets.

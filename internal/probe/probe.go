@@ -203,10 +203,11 @@ func (p *Probe) SetSyscalls(set event.SyscallSet) (unsupported event.SyscallSet,
 
 const nativeSyscalls = 512
 
-// Next returns the next record, the earliest of the rings' heads, waiting
-// for one if none is pending. The slice points into the ring and is valid
-// until the next call. After Close it returns ErrClosed.
-func (p *Probe) Next() ([]byte, error) {
+// Next returns the next record, the earliest of the rings' heads, and the
+// CPU it was recorded on, waiting for one if none is pending. The slice
+// points into the ring and is valid until the next call. After Stop it
+// returns ErrClosed.
+func (p *Probe) Next() ([]byte, int, error) {
 	if p.cur != nil {
 		p.cur.release()
 		p.cur = nil
@@ -214,7 +215,8 @@ func (p *Probe) Next() ([]byte, error) {
 	for {
 		var best *ring
 		var bestTs uint64
-		for _, r := range p.rings {
+		bestCPU := 0
+		for cpu, r := range p.rings {
 			rec := r.peek()
 			if rec == nil || len(rec) < event.HeaderSize {
 				if rec != nil {
@@ -224,20 +226,20 @@ func (p *Probe) Next() ([]byte, error) {
 			}
 			ts := binary.LittleEndian.Uint64(rec)
 			if best == nil || ts < bestTs {
-				best, bestTs = r, ts
+				best, bestTs, bestCPU = r, ts, cpu
 			}
 		}
 		if best != nil {
 			p.cur = best
-			return best.head, nil
+			return best.head, bestCPU, nil
 		}
 		n, err := unix.EpollWait(p.epfd, p.events, int(p.poll/time.Millisecond))
 		if err != nil && !errors.Is(err, unix.EINTR) {
-			return nil, fmt.Errorf("waiting for events: %w", err)
+			return nil, 0, fmt.Errorf("waiting for events: %w", err)
 		}
 		for i := 0; i < n; i++ {
 			if int(p.events[i].Fd) == p.stopfd {
-				return nil, ErrClosed
+				return nil, 0, ErrClosed
 			}
 		}
 	}

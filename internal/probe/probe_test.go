@@ -46,7 +46,7 @@ func collect(t *testing.T, p *Probe, d time.Duration, keep func(*event.Record) b
 	done := time.AfterFunc(d, p.Stop)
 	defer done.Stop()
 	for {
-		raw, err := p.Next()
+		raw, _, err := p.Next()
 		if err == ErrClosed {
 			return out
 		}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/selection"
+)
+
+// newRunCommand is `kestrel run`, the explicit name of the main job.
+func newRunCommand(stdout, stderr io.Writer, opts *rootOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Watch this host live through the eBPF probe (the default command)",
+		Long: `Load the rules (the embedded defaults, or -r files), watch this host's
+syscalls through Kestrel's eBPF probe and print alerts until SIGINT or
+SIGTERM (or -M seconds), then print the summary on stderr and exit 0.
+Needs root (or CAP_BPF and CAP_PERFMON), a kernel of 5.8 or later and BTF.`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return opts.run(stdout, stderr) },
+	}
+}
+
+// runLive is the main job: the agent until a signal or -M seconds.
+func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if duration > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, duration)
+		defer stop()
+	}
+	res, err := agent.Run(ctx, agent.Config{
+		Pipeline: pipelineConfig(stdout, st, rs),
+		Syscalls: sel.Selected,
+		Seed:     seedFromProc,
+		Unsupported: func(s event.SyscallSet) {
+			fmt.Fprintf(stderr, "The probe cannot capture these selected syscalls yet: %s\n",
+				strings.Join(selection.Names(s), ", "))
+		},
+	})
+	if res == nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	fmt.Fprint(stderr, res.Stats.Summary())
+	fmt.Fprint(stderr, res.Summary())
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	return nil
+}

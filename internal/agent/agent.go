@@ -1,0 +1,164 @@
+// Package agent owns Kestrel's main job: watching the host live. It seeds
+// the state from a snapshot of the running system, loads the eBPF probe
+// with the syscall selection the rules and the state need, and feeds the
+// probe's records through the same pipeline a capture replay uses, until
+// it is told to stop.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/pipeline"
+	"github.com/kestrel-project/kestrel/internal/probe"
+	"github.com/kestrel-project/kestrel/internal/state"
+)
+
+// Snapshot is the running system's state before events flow.
+type Snapshot struct {
+	Threads    []state.ThreadInfo
+	Users      []state.UserInfo
+	Groups     []state.GroupInfo
+	Interfaces []state.InterfaceInfo
+}
+
+// Config is what the agent needs.
+type Config struct {
+	Pipeline pipeline.Config
+	// Syscalls is the selection to capture (internal/selection).
+	Syscalls event.SyscallSet
+	Probe    probe.Options
+	// Seed returns the system's state; nil starts from an empty state.
+	Seed func() (*Snapshot, error)
+	// Unsupported receives the selected syscalls the probe cannot capture.
+	Unsupported func(event.SyscallSet)
+}
+
+// Result is what a run saw.
+type Result struct {
+	Stats    *pipeline.Stats
+	Counters probe.Counters
+	// DecodeErrors counts records the probe wrote that did not decode
+	// (a probe bug); they are skipped.
+	DecodeErrors uint64
+}
+
+// Run watches the host until ctx is done, then returns what it saw. The
+// probe is loaded before Run returns an error for a machine that cannot
+// run it.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	var snap *Snapshot
+	if cfg.Seed != nil {
+		s, err := cfg.Seed()
+		if err != nil {
+			return nil, fmt.Errorf("reading the system's state: %w", err)
+		}
+		snap = s
+	}
+	p, err := probe.Load(cfg.Probe)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	unsupported, err := p.SetSyscalls(cfg.Syscalls)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Unsupported != nil && !unsupported.IsEmpty() {
+		cfg.Unsupported(unsupported)
+	}
+	src := &liveSource{probe: p, snap: snap}
+	pcfg := cfg.Pipeline
+	pcfg.Drops.EBPF = true
+	pcfg.Drops.Counters = func() (pipeline.DropCounters, error) {
+		c, err := p.Counters()
+		return dropCounters(c), err
+	}
+	stop := context.AfterFunc(ctx, p.Stop)
+	defer stop()
+	stats, err := pipeline.Run(pcfg, src)
+	res := &Result{Stats: stats, DecodeErrors: src.decodeErrors}
+	res.Counters, _ = p.Counters()
+	return res, err
+}
+
+// dropCounters maps the probe's loss categories to Falco's.
+func dropCounters(c probe.Counters) pipeline.DropCounters {
+	d := pipeline.DropCounters{Events: c.Events, ScratchMap: c.DropsScratch + c.DropsNoRing}
+	d.Buffer[pipeline.DropCloneFork] = c.DropsRing[probe.CategoryCloneFork]
+	d.Buffer[pipeline.DropExecve] = c.DropsRing[probe.CategoryExecve]
+	d.Buffer[pipeline.DropConnect] = c.DropsRing[probe.CategoryConnect]
+	d.Buffer[pipeline.DropOpen] = c.DropsRing[probe.CategoryOpen]
+	d.Buffer[pipeline.DropDirFile] = c.DropsRing[probe.CategoryDirFile]
+	d.Buffer[pipeline.DropOtherInterest] = c.DropsRing[probe.CategoryOther]
+	d.Buffer[pipeline.DropClose] = c.DropsRing[probe.CategoryClose]
+	d.Buffer[pipeline.DropProc] = c.DropsRing[probe.CategoryProcExit]
+	return d
+}
+
+// liveSource yields the snapshot, then the probe's records.
+type liveSource struct {
+	probe        *probe.Probe
+	snap         *Snapshot
+	seeded       bool
+	rec          event.Record
+	decodeErrors uint64
+}
+
+func (s *liveSource) Next() (pipeline.Item, error) {
+	if !s.seeded {
+		s.seeded = true
+		if s.snap != nil {
+			return pipeline.Item{Threads: s.snap.Threads, Users: s.snap.Users, Groups: s.snap.Groups,
+				Interfaces: s.snap.Interfaces}, nil
+		}
+	}
+	for {
+		raw, cpu, err := s.probe.Next()
+		if errors.Is(err, probe.ErrClosed) {
+			return pipeline.Item{}, io.EOF
+		}
+		if err != nil {
+			return pipeline.Item{}, err
+		}
+		if err := s.rec.Parse(raw); err != nil {
+			s.decodeErrors++
+			continue
+		}
+		return pipeline.Item{Event: &s.rec, CPU: uint16(cpu)}, nil
+	}
+}
+
+// Summary renders the probe's part of the end-of-run summary.
+func (r *Result) Summary() string {
+	c := r.Counters
+	s := fmt.Sprintf("Kernel events: %d written, %d lost", c.Events, c.Drops())
+	if c.Drops() > 0 {
+		s += " ("
+		first := true
+		for i, d := range c.DropsRing {
+			if d == 0 {
+				continue
+			}
+			if !first {
+				s += ", "
+			}
+			first = false
+			s += fmt.Sprintf("ring full %s: %d", probe.CategoryNames[i], d)
+		}
+		if c.DropsScratch > 0 {
+			if !first {
+				s += ", "
+			}
+			s += fmt.Sprintf("too large: %d", c.DropsScratch)
+		}
+		s += ")"
+	}
+	if r.DecodeErrors > 0 {
+		s += fmt.Sprintf(", %d undecodable", r.DecodeErrors)
+	}
+	return s + "\n"
+}
