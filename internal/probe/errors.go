@@ -65,7 +65,7 @@ func effectiveCaps() (uint64, error) {
 func explainLoadError(err error) error {
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
-		return fmt.Errorf("the kernel's verifier rejected the probe (a Kestrel bug; please report it with this log): %+v", ve)
+		return fmt.Errorf("the kernel's verifier rejected the probe (a Kestrel bug; please report it with this log): %v\n%+v", err, ve)
 	}
 	if errors.Is(err, unix.EPERM) || errors.Is(err, os.ErrPermission) {
 		return fmt.Errorf("loading the probe was not permitted (%w): run as root or with CAP_BPF and CAP_PERFMON", err)

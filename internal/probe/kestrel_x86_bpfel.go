@@ -21,9 +21,21 @@ type kestrelCounters struct {
 	DropsNoRing  uint64
 }
 
+type kestrelPathTmp struct {
+	_    structs.HostLayout
+	Data [16384]int8
+}
+
 type kestrelScratch struct {
 	_    structs.HostLayout
 	Data [131072]uint8
+	St   struct {
+		_     structs.HostLayout
+		Pos   uint32
+		Idx   uint32
+		Large uint32
+		Cat   uint32
+	}
 }
 
 // Names of all BPF objects in the ELF.
@@ -31,12 +43,26 @@ type kestrelScratch struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	kestrelMapCountersMap       = "counters_map"
+	kestrelMapExecTails         = "exec_tails"
 	kestrelMapExitFillers       = "exit_fillers"
 	kestrelMapInteresting       = "interesting"
+	kestrelMapPathTmpMap        = "path_tmp_map"
 	kestrelMapRings             = "rings"
 	kestrelMapScratchMap        = "scratch_map"
+	kestrelMapSysExitTails      = "sys_exit_tails"
 	kestrelProgCloseX           = "close_x"
+	kestrelProgExecFailB        = "exec_fail_b"
+	kestrelProgExecFailC        = "exec_fail_c"
+	kestrelProgExecFailD        = "exec_fail_d"
+	kestrelProgExecFailE        = "exec_fail_e"
+	kestrelProgExecOkB          = "exec_ok_b"
+	kestrelProgExecOkC          = "exec_ok_c"
+	kestrelProgExecOkD          = "exec_ok_d"
+	kestrelProgExecOkE          = "exec_ok_e"
+	kestrelProgExecveX          = "execve_x"
+	kestrelProgExecveatX        = "execveat_x"
 	kestrelProgOpenatX          = "openat_x"
+	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
 	kestrelProgSysExit          = "sys_exit"
 	kestrelVarBootTimeNs        = "boot_time_ns"
@@ -87,7 +113,18 @@ type kestrelSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelProgramSpecs struct {
 	CloseX           *ebpf.ProgramSpec `ebpf:"close_x"`
+	ExecFailB        *ebpf.ProgramSpec `ebpf:"exec_fail_b"`
+	ExecFailC        *ebpf.ProgramSpec `ebpf:"exec_fail_c"`
+	ExecFailD        *ebpf.ProgramSpec `ebpf:"exec_fail_d"`
+	ExecFailE        *ebpf.ProgramSpec `ebpf:"exec_fail_e"`
+	ExecOkB          *ebpf.ProgramSpec `ebpf:"exec_ok_b"`
+	ExecOkC          *ebpf.ProgramSpec `ebpf:"exec_ok_c"`
+	ExecOkD          *ebpf.ProgramSpec `ebpf:"exec_ok_d"`
+	ExecOkE          *ebpf.ProgramSpec `ebpf:"exec_ok_e"`
+	ExecveX          *ebpf.ProgramSpec `ebpf:"execve_x"`
+	ExecveatX        *ebpf.ProgramSpec `ebpf:"execveat_x"`
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
+	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
 }
@@ -96,11 +133,14 @@ type kestrelProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelMapSpecs struct {
-	CountersMap *ebpf.MapSpec `ebpf:"counters_map"`
-	ExitFillers *ebpf.MapSpec `ebpf:"exit_fillers"`
-	Interesting *ebpf.MapSpec `ebpf:"interesting"`
-	Rings       *ebpf.MapSpec `ebpf:"rings"`
-	ScratchMap  *ebpf.MapSpec `ebpf:"scratch_map"`
+	CountersMap  *ebpf.MapSpec `ebpf:"counters_map"`
+	ExecTails    *ebpf.MapSpec `ebpf:"exec_tails"`
+	ExitFillers  *ebpf.MapSpec `ebpf:"exit_fillers"`
+	Interesting  *ebpf.MapSpec `ebpf:"interesting"`
+	PathTmpMap   *ebpf.MapSpec `ebpf:"path_tmp_map"`
+	Rings        *ebpf.MapSpec `ebpf:"rings"`
+	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
+	SysExitTails *ebpf.MapSpec `ebpf:"sys_exit_tails"`
 }
 
 // kestrelVariableSpecs contains global variables before they are loaded into the kernel.
@@ -132,20 +172,26 @@ func (o *kestrelObjects) Close() error {
 //
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelMaps struct {
-	CountersMap *ebpf.Map `ebpf:"counters_map"`
-	ExitFillers *ebpf.Map `ebpf:"exit_fillers"`
-	Interesting *ebpf.Map `ebpf:"interesting"`
-	Rings       *ebpf.Map `ebpf:"rings"`
-	ScratchMap  *ebpf.Map `ebpf:"scratch_map"`
+	CountersMap  *ebpf.Map `ebpf:"counters_map"`
+	ExecTails    *ebpf.Map `ebpf:"exec_tails"`
+	ExitFillers  *ebpf.Map `ebpf:"exit_fillers"`
+	Interesting  *ebpf.Map `ebpf:"interesting"`
+	PathTmpMap   *ebpf.Map `ebpf:"path_tmp_map"`
+	Rings        *ebpf.Map `ebpf:"rings"`
+	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
+	SysExitTails *ebpf.Map `ebpf:"sys_exit_tails"`
 }
 
 func (m *kestrelMaps) Close() error {
 	return _KestrelClose(
 		m.CountersMap,
+		m.ExecTails,
 		m.ExitFillers,
 		m.Interesting,
+		m.PathTmpMap,
 		m.Rings,
 		m.ScratchMap,
+		m.SysExitTails,
 	)
 }
 
@@ -163,7 +209,18 @@ type kestrelVariables struct {
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelPrograms struct {
 	CloseX           *ebpf.Program `ebpf:"close_x"`
+	ExecFailB        *ebpf.Program `ebpf:"exec_fail_b"`
+	ExecFailC        *ebpf.Program `ebpf:"exec_fail_c"`
+	ExecFailD        *ebpf.Program `ebpf:"exec_fail_d"`
+	ExecFailE        *ebpf.Program `ebpf:"exec_fail_e"`
+	ExecOkB          *ebpf.Program `ebpf:"exec_ok_b"`
+	ExecOkC          *ebpf.Program `ebpf:"exec_ok_c"`
+	ExecOkD          *ebpf.Program `ebpf:"exec_ok_d"`
+	ExecOkE          *ebpf.Program `ebpf:"exec_ok_e"`
+	ExecveX          *ebpf.Program `ebpf:"execve_x"`
+	ExecveatX        *ebpf.Program `ebpf:"execveat_x"`
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
+	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
 }
@@ -171,7 +228,18 @@ type kestrelPrograms struct {
 func (p *kestrelPrograms) Close() error {
 	return _KestrelClose(
 		p.CloseX,
+		p.ExecFailB,
+		p.ExecFailC,
+		p.ExecFailD,
+		p.ExecFailE,
+		p.ExecOkB,
+		p.ExecOkC,
+		p.ExecOkD,
+		p.ExecOkE,
+		p.ExecveX,
+		p.ExecveatX,
 		p.OpenatX,
+		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SysExit,
 	)

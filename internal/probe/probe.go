@@ -151,12 +151,23 @@ func (p *Probe) setup(ncpu int, inner *ebpf.MapSpec) error {
 	}
 	p.events = make([]unix.EpollEvent, ncpu+1)
 	for nr, f := range fillers {
-		prog := f.prog(&p.objs)
+		prog := f(&p.objs)
 		if err := p.objs.ExitFillers.Put(uint32(nr), prog); err != nil {
 			return fmt.Errorf("installing the filler of syscall %d: %w", nr, err)
 		}
 	}
-	for _, prog := range []*ebpf.Program{p.objs.SysExit, p.objs.SchedProcessExit} {
+	// The stages of the large events (the order of the C enums).
+	for i, prog := range []*ebpf.Program{p.objs.ExecFailB, p.objs.ExecFailC, p.objs.ExecFailD, p.objs.ExecFailE} {
+		if err := p.objs.SysExitTails.Put(uint32(i), prog); err != nil {
+			return fmt.Errorf("installing a sys_exit stage: %w", err)
+		}
+	}
+	for i, prog := range []*ebpf.Program{p.objs.ExecOkB, p.objs.ExecOkC, p.objs.ExecOkD, p.objs.ExecOkE} {
+		if err := p.objs.ExecTails.Put(uint32(i), prog); err != nil {
+			return fmt.Errorf("installing an exec stage: %w", err)
+		}
+	}
+	for _, prog := range []*ebpf.Program{p.objs.SysExit, p.objs.SchedProcessExit, p.objs.SchedProcessExec} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: prog})
 		if err != nil {
 			return fmt.Errorf("attaching %s: %w", prog, err)

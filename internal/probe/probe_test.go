@@ -2,6 +2,8 @@ package probe
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -122,3 +124,99 @@ func TestOpenatAndClose(t *testing.T) {
 		t.Errorf("counters %+v, %v", c, err)
 	}
 }
+
+func TestExecve(t *testing.T) {
+	p := needProbe(t, Options{RingBytes: 1 << 20})
+	if _, err := p.SetSyscalls(syscallsNamed(t, "execve", "execveat")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "exit 0", "kestrel-arg")
+	cmd.Env = []string{"KESTREL_PROBE_TEST=execve", "PATH=/usr/bin:/bin"}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// a failing execve
+	fail := exec.Command("/nonexistent/kestrel-missing-binary")
+	_ = fail.Run()
+	pid := int64(cmd.Process.Pid)
+	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool {
+		return r.Type() == event.ExecveX19
+	})
+	var ok, failed bool
+	for _, r := range recs {
+		info := event.Lookup(r.Type())
+		vals := map[string][]byte{}
+		for i, prm := range info.Params {
+			if i < r.NParams() {
+				vals[prm.Name] = r.Param(i)
+			}
+		}
+		res := event.Int(event.PTErrno, vals["res"])
+		if res != 0 {
+			if event.CString(vals["filename"]) == "/nonexistent/kestrel-missing-binary" {
+				failed = true
+				if res != -2 {
+					t.Errorf("failed execve res %d, want -ENOENT", res)
+				}
+			}
+			continue
+		}
+		if event.Int(event.PTPID, vals["tid"]) != pid {
+			continue
+		}
+		ok = true
+		if r.NParams() != len(info.Params) {
+			t.Errorf("execve exit has %d params, want %d", r.NParams(), len(info.Params))
+		}
+		checks := map[string]string{
+			"exe":             "/bin/sh",
+			"comm":            "sh",
+			"trusted_exepath": "/usr/bin/dash",
+			"filename":        "/bin/sh",
+		}
+		for k, want := range checks {
+			if got := event.CString(vals[k]); got != want {
+				t.Errorf("%s = %q, want %q", k, got, want)
+			}
+		}
+		if got := event.StringArray(vals["args"]); len(got) != 3 || got[0] != "-c" || got[2] != "kestrel-arg" {
+			t.Errorf("args = %q", got)
+		}
+		if env := event.StringArray(vals["env"]); len(env) != 2 || env[0] != "KESTREL_PROBE_TEST=execve" {
+			t.Errorf("env = %q", env)
+		}
+		if got := event.Int(event.PTPID, vals["pid"]); got != pid {
+			t.Errorf("pid %d", got)
+		}
+		if got := event.Int(event.PTPID, vals["ptid"]); got != int64(os.Getpid()) {
+			// the test's thread that forked: some thread of this process
+			if b, err := os.ReadFile("/proc/self/task/" + itoa(got) + "/stat"); err != nil || len(b) == 0 {
+				t.Errorf("ptid %d is not a thread of the test (pid %d)", got, os.Getpid())
+			}
+		}
+		cg := event.StringArray(vals["cgroups"])
+		if len(cg) == 0 || !strings.Contains(cg[0], "=/") {
+			t.Errorf("cgroups = %q", cg)
+		}
+		if uid := event.U32(vals["uid"]); uid != uint32(os.Geteuid()) {
+			t.Errorf("uid %d", uid)
+		}
+		if lu := event.U32(vals["loginuid"]); lu == 0 && false {
+			t.Errorf("loginuid %d", lu)
+		}
+		if ino := event.U64(vals["exe_ino"]); ino == 0 {
+			t.Error("exe_ino 0")
+		}
+		if fd := event.U64(vals["fdlimit"]); fd == 0 {
+			t.Error("fdlimit 0")
+		}
+		if caps := event.U64(vals["cap_effective"]); os.Geteuid() == 0 && caps == 0 {
+			t.Error("root without effective capabilities")
+		}
+	}
+	if !ok || !failed {
+		t.Fatalf("successful execve seen %v, failed one seen %v, among %d execve records", ok, failed, len(recs))
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

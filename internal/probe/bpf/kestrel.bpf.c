@@ -8,6 +8,7 @@
  * Process lifecycle comes from the sched_process_exit tracepoint.
  */
 #include "record.h"
+#include "task.h"
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -133,13 +134,6 @@ static __always_inline struct file *fd_file(long fd)
 	return f;
 }
 
-/* The device number as userspace sees it (the kernel's new_encode_dev). */
-static __always_inline __u32 encode_dev(dev_t dev)
-{
-	__u32 major = dev >> 20, minor = dev & ((1U << 20) - 1);
-	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(openat_x, struct pt_regs *regs, long ret)
 {
@@ -193,6 +187,297 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	rec_u8(&r, code & 0x7f);                 /* sig: the terminating signal */
 	rec_u8(&r, (code & 0x80) ? 1 : 0);       /* core */
 	rec_s64(&r, 0);                          /* reaper_tid: filled in later */
+	rec_submit(&r);
+	return 0;
+}
+
+#define K_PF_KTHREAD 0x00200000
+#define NR_EXECVE 59
+#define NR_EXECVEAT 322
+#define MAX_ARGV 32
+
+static __always_inline int syscall_on(__u32 nr)
+{
+	__u8 *on = bpf_map_lookup_elem(&interesting, &nr);
+	return on && *on;
+}
+
+/* Parameters 4 to 14 of the execve and clone exits: tid, pid, ptid, cwd
+ * (empty: the state knows it, as with Falco's probe), fdlimit, page
+ * faults, memory and comm. The cgroups (15) follow in their own stage. */
+static __always_inline void rec_task_common(struct rec *r, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	rec_s64(r, BPF_CORE_READ(task, pid));              /* tid */
+	rec_s64(r, BPF_CORE_READ(task, tgid));             /* pid */
+	rec_s64(r, BPF_CORE_READ(task, real_parent, pid)); /* ptid */
+	rec_empty(r);                                      /* cwd */
+	rec_u64(r, task_fdlimit(task));                    /* fdlimit */
+	rec_u64(r, BPF_CORE_READ(task, maj_flt));          /* pgft_maj */
+	rec_u64(r, BPF_CORE_READ(task, min_flt));          /* pgft_min */
+	rec_u32(r, mm ? mm_vm_size_kb(mm) : 0);            /* vm_size */
+	rec_u32(r, mm ? mm_rss_kb(mm) : 0);                /* vm_rss */
+	rec_u32(r, mm ? mm_swap_kb(mm) : 0);               /* vm_swap */
+	long l = bpf_probe_read_kernel_str(&r->buf[r->pos & EVENT_MASK], 16, task->comm);
+	rec_len(r, l > 0 ? (__u32)l & 31 : 0);             /* comm */
+}
+
+/* exe and args from the process's argument area (after exec). */
+static __always_inline void rec_exe_args_from_mm(struct rec *r, struct task_struct *task)
+{
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	long l = 0;
+	if (start)
+		l = bpf_probe_read_user_str(&r->buf[r->pos & EVENT_MASK], MAX_ARGS, (void *)start);
+	if (l < 0)
+		l = 0;
+	rec_len(r, (__u32)l & (MAX_ARGS * 2 - 1)); /* exe: argv[0] */
+	if (end > start + l)
+		rec_user_bytes(r, start + l, end - start - l); /* args */
+	else
+		rec_empty(r);
+}
+
+/* Parameters 17 to 27 of the execve exit (after env): tty to uid. */
+static __always_inline void rec_exec_identity(struct rec *r, struct task_struct *task)
+{
+	rec_u32(r, task_tty(task));                       /* tty */
+	rec_s64(r, task_xid_vnr(task, K_PIDTYPE_PGID));   /* vpgid */
+	rec_u32(r, task_loginuid(task));                  /* loginuid */
+	struct file *exe = task_exe_file(task);
+	struct inode *inode = exe ? BPF_CORE_READ(exe, f_inode) : NULL;
+	__u32 flags = 0;
+	if (exe && file_is_memfd(exe))
+		flags |= PPM_EXE_FROM_MEMFD_BIT;
+	rec_u32(r, flags);                                /* flags */
+	rec_u64(r, task_caps(task, 0));                   /* cap_inheritable */
+	rec_u64(r, task_caps(task, 1));                   /* cap_permitted */
+	rec_u64(r, task_caps(task, 2));                   /* cap_effective */
+	rec_u64(r, inode ? BPF_CORE_READ(inode, i_ino) : 0); /* exe_ino */
+	rec_u64(r, inode_ctime_ns(inode));                /* exe_ino_ctime */
+	rec_u64(r, inode_mtime_ns(inode));                /* exe_ino_mtime */
+	rec_u32(r, task_euid(task));                      /* uid */
+}
+
+/* Parameters 28 to 30: trusted_exepath, pgid, gid. */
+static __always_inline void rec_exec_path(struct rec *r, struct task_struct *task)
+{
+	struct file *exe = task_exe_file(task);
+	if (exe)
+		rec_path(r, &exe->f_path);                /* trusted_exepath */
+	else
+		rec_empty(r);
+	rec_s64(r, task_xid_nr(task, K_PIDTYPE_PGID));    /* pgid */
+	rec_u32(r, task_egid(task));                      /* gid */
+}
+
+/* Tail-call stages of the large events, by attach point. */
+enum { TAIL_EXEC_FAIL_B, TAIL_EXEC_FAIL_C, TAIL_EXEC_FAIL_D, TAIL_EXEC_FAIL_E, TAIL_SYS_EXIT_COUNT };
+enum { TAIL_EXEC_OK_B, TAIL_EXEC_OK_C, TAIL_EXEC_OK_D, TAIL_EXEC_OK_E, TAIL_EXEC_COUNT };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, TAIL_SYS_EXIT_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} sys_exit_tails SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, TAIL_EXEC_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} exec_tails SEC(".maps");
+
+/* A successful execve or execveat, seen once the new image is in place
+ * (the arguments and environment are then read from the new process's
+ * memory). Falco's probe does the same, and like it this reports
+ * execveat successes as execve events. Three stages: res, exe, args;
+ * the task; env, identity, filename. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!traced() || !(syscall_on(NR_EXECVE) || syscall_on(NR_EXECVEAT)))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (BPF_CORE_READ(task, flags) & K_PF_KTHREAD)
+		return 0;
+	struct rec r;
+	if (!rec_begin(&r, PPME_SYSCALL_EXECVE_19_X, PPME_SYSCALL_EXECVE_19_X_NPARAMS, 0, CAT_EXECVE))
+		return 0;
+	rec_s64(&r, 0); /* res */
+	rec_exe_args_from_mm(&r, task);
+	rec_save(&r);
+	bpf_tail_call(ctx, &exec_tails, TAIL_EXEC_OK_B);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_ok_b, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_task_common(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &exec_tails, TAIL_EXEC_OK_C);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_ok_c, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_cgroups(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &exec_tails, TAIL_EXEC_OK_D);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_ok_d, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	unsigned long env_start = BPF_CORE_READ(task, mm, env_start);
+	unsigned long env_end = BPF_CORE_READ(task, mm, env_end);
+	rec_user_bytes(&r, env_start, env_end - env_start); /* env */
+	rec_exec_identity(&r, task);
+	rec_save(&r);
+	bpf_tail_call(ctx, &exec_tails, TAIL_EXEC_OK_E);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_ok_e, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_exec_path(&r, bpf_get_current_task_btf());
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long l = bpf_probe_read_kernel_str(&r.buf[r.pos & EVENT_MASK], MAX_PATH, filename);
+	rec_len(&r, l > 0 ? (__u32)l & (MAX_PATH * 2 - 1) : 0); /* filename */
+	rec_submit(&r);
+	return 0;
+}
+
+/* NUL-separated strings from a user array of pointers (argv, envp),
+ * skipping the first `skip`. */
+static __always_inline void rec_user_strv(struct rec *r, const char *const *argv, int skip)
+{
+	__u32 start = r->pos;
+	if (argv) {
+		for (int i = 0; i < MAX_ARGV; i++) {
+			const char *a = NULL;
+			if (bpf_probe_read_user(&a, sizeof(a), &argv[i]) != 0 || !a)
+				break;
+			if (i < skip)
+				continue;
+			long l = bpf_probe_read_user_str(&r->buf[r->pos & EVENT_MASK], MAX_NAME, a);
+			if (l <= 0)
+				break;
+			r->pos += l;
+			if (r->pos - start > MAX_ARGS)
+				break;
+		}
+	}
+	__u32 len = r->pos - start;
+	r->pos = start;
+	rec_len(r, len & (MAX_EVENT_SIZE - 1));
+	rec_forget(r);
+}
+
+static __always_inline int is_execveat(struct rec *r) { return *(__u16 *)&r->buf[20] == PPME_SYSCALL_EXECVEAT_X; }
+
+/* A failed execve or execveat: the old image is still in place, so the
+ * arguments come from the syscall's argv. Successes are reported by
+ * sched_process_exec. */
+static __always_inline int exec_fail_a(void *ctx, long ret, const char *const *argv, int at)
+{
+	if (ret == 0)
+		return 0;
+	struct rec r;
+	__u16 type = at ? PPME_SYSCALL_EXECVEAT_X : PPME_SYSCALL_EXECVE_19_X;
+	__u32 nparams = at ? PPME_SYSCALL_EXECVEAT_X_NPARAMS : PPME_SYSCALL_EXECVE_19_X_NPARAMS;
+	if (!rec_begin(&r, type, nparams, 0, CAT_EXECVE))
+		return 0;
+	rec_s64(&r, ret); /* res */
+	const char *exe = NULL;
+	if (argv)
+		bpf_probe_read_user(&exe, sizeof(exe), &argv[0]);
+	rec_user_str(&r, exe);      /* exe */
+	rec_user_strv(&r, argv, 1); /* args */
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_EXEC_FAIL_B);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execve_x, struct pt_regs *regs, long ret)
+{
+	return exec_fail_a(ctx, ret, (const char *const *)regs->si, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execveat_x, struct pt_regs *regs, long ret)
+{
+	return exec_fail_a(ctx, ret, (const char *const *)regs->dx, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exec_fail_b, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_task_common(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_EXEC_FAIL_C);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exec_fail_c, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_cgroups(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_EXEC_FAIL_D);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exec_fail_d, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	int at = is_execveat(&r);
+	rec_user_strv(&r, (const char *const *)(at ? regs->r10 : regs->dx), 0); /* env */
+	rec_exec_identity(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_EXEC_FAIL_E);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exec_fail_e, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	int at = is_execveat(&r);
+	rec_exec_path(&r, bpf_get_current_task_btf());
+	if (!at)
+		rec_user_str(&r, (const char *)regs->di); /* filename */
 	rec_submit(&r);
 	return 0;
 }

@@ -45,8 +45,18 @@ struct counters {
 	__u64 drops_no_ring;           /* no ring for this CPU */
 };
 
+/* Where a record being built stands, kept across the tail calls that
+ * split a large event's programs (each must pass the verifier alone). */
+struct rec_state {
+	__u32 pos;
+	__u32 idx;
+	__u32 large;
+	__u32 cat;
+};
+
 struct scratch {
 	__u8 data[MAX_EVENT_SIZE * 2];
+	struct rec_state st;
 };
 
 /* Configuration, set by the loader before the programs load. */
@@ -81,12 +91,20 @@ struct {
 } rings SEC(".maps");
 
 struct rec {
+	struct scratch *s;
 	__u8 *buf;
 	__u32 pos;   /* next parameter byte */
 	__u32 idx;   /* next parameter index */
 	__u32 large; /* 4-byte parameter lengths */
 	__u32 cat;
 };
+
+/* The device number as userspace sees it (the kernel's new_encode_dev). */
+static __always_inline __u32 encode_dev(dev_t dev)
+{
+	__u32 major = dev >> 20, minor = dev & ((1U << 20) - 1);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
 
 static __always_inline struct counters *my_counters(void)
 {
@@ -104,6 +122,7 @@ static __always_inline int rec_begin(struct rec *r, __u16 type, __u32 nparams, _
 			c->drops_scratch++;
 		return 0;
 	}
+	r->s = s;
 	r->buf = s->data;
 	r->idx = 0;
 	r->large = large;
@@ -115,6 +134,43 @@ static __always_inline int rec_begin(struct rec *r, __u16 type, __u32 nparams, _
 	*(__u32 *)&r->buf[22] = nparams;
 	r->pos = KESTREL_EVENT_HEADER_SIZE + nparams * (large ? 4 : 2);
 	return 1;
+}
+
+/* Saves the record's position before a tail call. */
+static __always_inline void rec_save(struct rec *r)
+{
+	r->s->st.pos = r->pos;
+	r->s->st.idx = r->idx;
+	r->s->st.large = r->large;
+	r->s->st.cat = r->cat;
+}
+
+/* Picks up a record a previous program of the same event saved. */
+static __always_inline int rec_resume(struct rec *r)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &cpu);
+	if (!s)
+		return 0;
+	r->s = s;
+	r->buf = s->data;
+	r->pos = s->st.pos;
+	r->idx = s->st.idx;
+	r->large = s->st.large;
+	r->cat = s->st.cat;
+	return 1;
+}
+
+/* Makes the verifier forget what it knows about the record's position
+ * beyond its bound. After a loop that wrote a data-dependent amount,
+ * every way out of the loop then leaves the same state, so the verifier
+ * can prune instead of exploring each path through the rest of the
+ * program (which otherwise grows past its limit). */
+static __always_inline void rec_forget(struct rec *r)
+{
+	__u32 p = r->pos;
+	asm volatile("%0 &= 0x1ffff" : "+r"(p));
+	r->pos = p;
 }
 
 static __always_inline void rec_len(struct rec *r, __u32 len)
@@ -167,6 +223,7 @@ static __always_inline void rec_user_str(struct rec *r, const char *p)
 	if (n < 0)
 		n = 0;
 	rec_len(r, (__u32)n & (MAX_PATH * 2 - 1));
+	rec_forget(r);
 }
 
 /* Copies the record into this CPU's ring, waking the reader only once
@@ -191,7 +248,12 @@ static __always_inline void rec_submit(struct rec *r)
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + total >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(ring, r->buf, total, flags) != 0) {
+	/* The mask changes nothing (total is at most MAX_EVENT_SIZE here) but
+	 * gives the verifier a bound on the very register it checks; written
+	 * in asm because clang drops a mask it can prove useless. */
+	__u64 size = total;
+	asm volatile("%0 &= 0x1ffff" : "+r"(size));
+	if (bpf_ringbuf_output(ring, r->buf, size, flags) != 0) {
 		if (c)
 			c->drops_ring[r->cat & (CAT_COUNT - 1)]++;
 		return;

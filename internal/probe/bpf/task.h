@@ -1,0 +1,380 @@
+/* Kestrel's probe: what the process-lifecycle events say about a task
+ * (ids, limits, memory, tty, credentials, executable, cgroups, paths),
+ * read from the kernel's structures with CO-RE so one object fits every
+ * kernel with BTF. */
+#ifndef KESTREL_TASK_H
+#define KESTREL_TASK_H
+
+#include "record.h"
+
+#define MAX_PATH_DEPTH 64 /* a power of two, for the index mask */
+#define MAX_NAME 256
+#define MAX_ARGS 4096
+#define MAX_CGROUP_DEPTH 8 /* a power of two, for the index mask */
+#define K_RLIMIT_NOFILE 7
+#define K_PAGE_SHIFT_KB 2 /* pages of 4 KiB to KiB */
+#define K_MINORBITS 20
+
+enum k_pid_type { K_PIDTYPE_PID = 0, K_PIDTYPE_TGID, K_PIDTYPE_PGID, K_PIDTYPE_SID };
+
+/* Flags of the execve exit's flags parameter (PPM_EXE_*). */
+#define PPM_EXE_WRITABLE_BIT 1
+#define PPM_EXE_UPPER_LAYER_BIT 2
+#define PPM_EXE_FROM_MEMFD_BIT 4
+#define PPM_EXE_LOWER_LAYER_BIT 8
+
+/* Kernels before 6.3 kept capabilities as two 32-bit words. */
+struct kernel_cap_struct___old {
+	__u32 cap[2];
+} __attribute__((preserve_access_index));
+
+/* Kernels before 6.2 kept rss counters in struct mm_rss_stat. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/* Kernels before 6.15 called kernfs_node.__parent parent. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+/* Kernels from 6.11 keep inode times as separate seconds and nanoseconds;
+ * 6.6 to 6.10 as __i_ctime; before as i_ctime and i_mtime. */
+struct inode___v6_11 {
+	time64_t i_ctime_sec;
+	__u32 i_ctime_nsec;
+	time64_t i_mtime_sec;
+	__u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+struct inode___v6_6 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+struct inode___old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct pid *task_pid_struct(struct task_struct *task, int type)
+{
+	if (type == K_PIDTYPE_PID)
+		return BPF_CORE_READ(task, thread_pid);
+	return BPF_CORE_READ(task, signal, pids[type]);
+}
+
+/* The id in the initial pid namespace. */
+static __always_inline __s64 task_xid_nr(struct task_struct *task, int type)
+{
+	struct pid *p = task_pid_struct(task, type);
+	if (!p)
+		return 0;
+	return BPF_CORE_READ(p, numbers[0].nr);
+}
+
+/* The id as the task's own pid namespace sees it. */
+static __always_inline __s64 task_xid_vnr(struct task_struct *task, int type)
+{
+	struct pid *p = task_pid_struct(task, type);
+	if (!p)
+		return 0;
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)p + bpf_core_field_offset(struct pid, numbers) +
+							 (level & 31) * sizeof(struct upid));
+	return up.nr;
+}
+
+static __always_inline __u64 task_fdlimit(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, signal, rlim[K_RLIMIT_NOFILE].rlim_cur);
+}
+
+static __always_inline __u32 mm_vm_size_kb(struct mm_struct *mm)
+{
+	return BPF_CORE_READ(mm, total_vm) << K_PAGE_SHIFT_KB;
+}
+
+static __always_inline __s64 mm_counter(struct mm_struct *mm, int i)
+{
+	__s64 v = 0;
+	if (bpf_core_type_exists(struct mm_rss_stat)) {
+		struct mm_struct___old *old = (void *)mm;
+		BPF_CORE_READ_INTO(&v, old, rss_stat.count[i].counter);
+	} else {
+		BPF_CORE_READ_INTO(&v, mm, rss_stat[i].count);
+	}
+	return v < 0 ? 0 : v;
+}
+
+/* MM_FILEPAGES 0, MM_ANONPAGES 1, MM_SWAPENTS 2, MM_SHMEMPAGES 3 */
+static __always_inline __u32 mm_rss_kb(struct mm_struct *mm)
+{
+	return (mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3)) << K_PAGE_SHIFT_KB;
+}
+
+static __always_inline __u32 mm_swap_kb(struct mm_struct *mm) { return mm_counter(mm, 2) << K_PAGE_SHIFT_KB; }
+
+static __always_inline __u32 task_tty(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (!tty)
+		return 0;
+	int index = BPF_CORE_READ(tty, index);
+	int major = BPF_CORE_READ(tty, driver, major);
+	int minor_start = BPF_CORE_READ(tty, driver, minor_start);
+	dev_t dev = ((dev_t)major << K_MINORBITS | minor_start) + index;
+	return encode_dev(dev);
+}
+
+static __always_inline __u32 task_loginuid(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->loginuid))
+		return BPF_CORE_READ(task, loginuid.val);
+	return 0xffffffff;
+}
+
+/* which: 0 inheritable, 1 permitted, 2 effective. The PPM_CAP_* bits are
+ * the kernel's. */
+static __always_inline __u64 task_caps(struct task_struct *task, int which)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	kernel_cap_t c = {};
+	if (which == 0)
+		BPF_CORE_READ_INTO(&c, cred, cap_inheritable);
+	else if (which == 1)
+		BPF_CORE_READ_INTO(&c, cred, cap_permitted);
+	else
+		BPF_CORE_READ_INTO(&c, cred, cap_effective);
+	if (bpf_core_field_exists(((struct kernel_cap_struct___old *)0)->cap)) {
+		struct kernel_cap_struct___old *old = (void *)&c;
+		return ((__u64)old->cap[1] << 32) | old->cap[0];
+	}
+	__u64 v = 0;
+	__builtin_memcpy(&v, &c, sizeof(v));
+	return v;
+}
+
+static __always_inline __u32 task_euid(struct task_struct *task) { return BPF_CORE_READ(task, cred, euid.val); }
+static __always_inline __u32 task_egid(struct task_struct *task) { return BPF_CORE_READ(task, cred, egid.val); }
+
+static __always_inline struct file *task_exe_file(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, mm, exe_file);
+}
+
+static __always_inline __u64 inode_ctime_ns(struct inode *inode)
+{
+	if (!inode)
+		return 0;
+	if (bpf_core_field_exists(((struct inode___v6_11 *)0)->i_ctime_sec)) {
+		struct inode___v6_11 *i = (void *)inode;
+		return BPF_CORE_READ(i, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(i, i_ctime_nsec);
+	}
+	struct timespec64 ts = {};
+	if (bpf_core_field_exists(((struct inode___v6_6 *)0)->__i_ctime))
+		BPF_CORE_READ_INTO(&ts, (struct inode___v6_6 *)inode, __i_ctime);
+	else
+		BPF_CORE_READ_INTO(&ts, (struct inode___old *)inode, i_ctime);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static __always_inline __u64 inode_mtime_ns(struct inode *inode)
+{
+	if (!inode)
+		return 0;
+	if (bpf_core_field_exists(((struct inode___v6_11 *)0)->i_mtime_sec)) {
+		struct inode___v6_11 *i = (void *)inode;
+		return BPF_CORE_READ(i, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(i, i_mtime_nsec);
+	}
+	struct timespec64 ts = {};
+	if (bpf_core_field_exists(((struct inode___v6_6 *)0)->__i_mtime))
+		BPF_CORE_READ_INTO(&ts, (struct inode___v6_6 *)inode, __i_mtime);
+	else
+		BPF_CORE_READ_INTO(&ts, (struct inode___old *)inode, i_mtime);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* An executable run from a memfd: its dentry is its own parent and is
+ * named "memfd:...". */
+static __always_inline int file_is_memfd(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	if (!d || BPF_CORE_READ(d, d_parent) != d)
+		return 0;
+	char name[7] = {};
+	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name)) != sizeof(name))
+		return 0;
+	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':';
+}
+
+#define PATH_TMP_LEN 8192 /* a power of two */
+#define PATH_COMPONENTS 48
+
+/* Per-CPU room where a path is written backwards, leaf first, before it
+ * is copied into the record. */
+struct path_tmp {
+	char data[PATH_TMP_LEN * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_tmp);
+} path_tmp_map SEC(".maps");
+
+#define TMP_AT(off) ((off) & (PATH_TMP_LEN - 1))
+
+/* Writes the absolute path of a struct path as a string parameter,
+ * following mount points up to the root of the mount namespace, the way
+ * d_path does (bpf_d_path is not allowed in these program types). Each
+ * component is written right to left ending at the end of a scratch
+ * area, so no list of components has to be kept; the loop is unrolled
+ * and breaks early, which keeps the verifier's work small. A file with
+ * no path in the tree (a memfd) gets its own name. */
+static __always_inline void rec_path(struct rec *r, const struct path *path)
+{
+	__u32 zero = 0;
+	struct path_tmp *tmp = bpf_map_lookup_elem(&path_tmp_map, &zero);
+	struct dentry *d = BPF_CORE_READ(path, dentry);
+	struct vfsmount *vfs = BPF_CORE_READ(path, mnt);
+	if (!tmp || !d || !vfs) {
+		rec_empty(r);
+		return;
+	}
+	struct mount *mnt = container_of(vfs, struct mount, mnt);
+	struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+	struct dentry *mnt_root = BPF_CORE_READ(vfs, mnt_root);
+	__u32 off = PATH_TMP_LEN;
+#pragma unroll
+	for (int i = 0; i < PATH_COMPONENTS; i++) {
+		struct dentry *up = BPF_CORE_READ(d, d_parent);
+		if (d == mnt_root || d == up) {
+			if (d != mnt_root || mnt == mnt_parent)
+				break; /* the global root (or an unmounted tree) */
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+			continue;
+		}
+		struct qstr name = {};
+		BPF_CORE_READ_INTO(&name, d, d_name);
+		if (name.len + 1 >= off)
+			break;
+		__u32 at = off - (name.len + 1);
+		long l = bpf_probe_read_kernel_str(&tmp->data[TMP_AT(at)], MAX_NAME, name.name);
+		if (l <= 1)
+			break;
+		/* the name's NUL becomes the '/' after it; then move before it */
+		off -= 1;
+		tmp->data[TMP_AT(off)] = '/';
+		off -= l - 1;
+		d = up;
+	}
+	if (off == PATH_TMP_LEN) {
+		const unsigned char *own = BPF_CORE_READ(d, d_name.name);
+		long l = bpf_probe_read_kernel_str(&r->buf[r->pos & EVENT_MASK], MAX_NAME, own);
+		rec_len(r, l > 0 ? (__u32)l & (MAX_NAME * 2 - 1) : 0);
+		return;
+	}
+	off -= 1;
+	tmp->data[TMP_AT(off)] = '/';
+	tmp->data[PATH_TMP_LEN - 1] = 0; /* the last '/' written ends the string */
+	long l = bpf_probe_read_kernel_str(&r->buf[r->pos & EVENT_MASK], MAX_PATH, &tmp->data[TMP_AT(off)]);
+	rec_len(r, l > 0 ? (__u32)l & (MAX_PATH * 2 - 1) : 0);
+}
+
+/* Bytes of user memory (NUL-separated strings such as argv and the
+ * environment) as a parameter, at most max bytes, ending with a NUL. */
+static __always_inline void rec_user_bytes(struct rec *r, unsigned long start, unsigned long len)
+{
+	if (!start || len == 0) {
+		rec_empty(r);
+		return;
+	}
+	if (len > MAX_ARGS)
+		len = MAX_ARGS;
+	__u32 n = len & (MAX_ARGS * 2 - 1);
+	if (n == 0 || bpf_probe_read_user(&r->buf[r->pos & EVENT_MASK], n & (MAX_ARGS * 2 - 1), (void *)start) != 0) {
+		rec_empty(r);
+		return;
+	}
+	r->buf[(r->pos + n - 1) & EVENT_MASK] = 0;
+	rec_len(r, n);
+	rec_forget(r);
+}
+
+/* One "subsys=/path" entry of the cgroups parameter; returns its length. */
+static __always_inline __u32 rec_cgroup_entry(struct rec *r, struct task_struct *task, int id)
+{
+	__u32 start = r->pos;
+	const char *ss_name = BPF_CORE_READ(task, cgroups, subsys[id], ss, name);
+	long l = bpf_probe_read_kernel_str(&r->buf[r->pos & EVENT_MASK], MAX_NAME, ss_name);
+	if (l <= 1)
+		return 0;
+	r->pos += l - 1;
+	r->buf[r->pos & EVENT_MASK] = '=';
+	r->pos++;
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, subsys[id], cgroup, kn);
+	const char *names[MAX_CGROUP_DEPTH] = {};
+	int n = 0;
+	for (int i = 0; i < MAX_CGROUP_DEPTH; i++) {
+		if (!kn)
+			break;
+		names[i] = BPF_CORE_READ(kn, name);
+		n++;
+		if (bpf_core_field_exists(((struct kernfs_node___old *)0)->parent))
+			kn = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+		else
+			kn = BPF_CORE_READ(kn, __parent);
+	}
+	/* The last name read is the root's (""), unless the path is deeper
+	 * than MAX_CGROUP_DEPTH; the root itself is "/". */
+	if (!kn && n > 0)
+		n--;
+	asm volatile("%0 &= 15" : "+r"(n));
+	if (n == 0) {
+		r->buf[r->pos & EVENT_MASK] = '/';
+		r->pos++;
+	}
+	for (int i = 0; i < MAX_CGROUP_DEPTH; i++) {
+		if (i >= n)
+			break;
+		r->buf[r->pos & EVENT_MASK] = '/';
+		long m = bpf_probe_read_kernel_str(&r->buf[(r->pos + 1) & EVENT_MASK], MAX_NAME,
+						   names[(n - 1 - i) & (MAX_CGROUP_DEPTH - 1)]);
+		r->pos += m > 0 ? m : 1; /* '/' plus the name, without its NUL */
+	}
+	r->buf[r->pos & EVENT_MASK] = 0;
+	r->pos++;
+	__u32 len = r->pos - start;
+	rec_forget(r);
+	return len;
+}
+
+/* The cgroups parameter: the cpuset, cpu, cpuacct, io and memory entries
+ * the kernel has, as Falco's probe writes them. */
+static __always_inline void rec_cgroups(struct rec *r, struct task_struct *task)
+{
+	__u32 start = r->pos;
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
+		rec_cgroup_entry(r, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
+		rec_cgroup_entry(r, task, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
+		rec_cgroup_entry(r, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
+		rec_cgroup_entry(r, task, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		rec_cgroup_entry(r, task, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id));
+	__u32 len = r->pos - start;
+	r->pos = start;
+	rec_len(r, len & (MAX_EVENT_SIZE - 1));
+	rec_forget(r);
+}
+
+#endif
