@@ -2,10 +2,10 @@ package probe
 
 import (
 	"os"
-	"strconv"
-	"strings"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
