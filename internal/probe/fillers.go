@@ -11,4 +11,8 @@ var fillers = map[int]func(*kestrelObjects) *ebpf.Program{
 	// sched_process_exec program
 	59:  func(o *kestrelObjects) *ebpf.Program { return o.ExecveX },
 	322: func(o *kestrelObjects) *ebpf.Program { return o.ExecveatX },
+	56:  func(o *kestrelObjects) *ebpf.Program { return o.CloneX },  // clone
+	435: func(o *kestrelObjects) *ebpf.Program { return o.Clone3X }, // clone3
+	57:  func(o *kestrelObjects) *ebpf.Program { return o.ForkX },   // fork
+	58:  func(o *kestrelObjects) *ebpf.Program { return o.VforkX },  // vfork
 }

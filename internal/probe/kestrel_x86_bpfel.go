@@ -36,6 +36,7 @@ type kestrelScratch struct {
 		Large uint32
 		Cat   uint32
 	}
+	CloneFlags uint64
 }
 
 // Names of all BPF objects in the ELF.
@@ -50,6 +51,10 @@ const (
 	kestrelMapRings             = "rings"
 	kestrelMapScratchMap        = "scratch_map"
 	kestrelMapSysExitTails      = "sys_exit_tails"
+	kestrelProgClone3X          = "clone3_x"
+	kestrelProgCloneB           = "clone_b"
+	kestrelProgCloneC           = "clone_c"
+	kestrelProgCloneX           = "clone_x"
 	kestrelProgCloseX           = "close_x"
 	kestrelProgExecFailB        = "exec_fail_b"
 	kestrelProgExecFailC        = "exec_fail_c"
@@ -61,10 +66,12 @@ const (
 	kestrelProgExecOkE          = "exec_ok_e"
 	kestrelProgExecveX          = "execve_x"
 	kestrelProgExecveatX        = "execveat_x"
+	kestrelProgForkX            = "fork_x"
 	kestrelProgOpenatX          = "openat_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
 	kestrelProgSysExit          = "sys_exit"
+	kestrelProgVforkX           = "vfork_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
 	kestrelVarSelfTgid          = "self_tgid"
 	kestrelVarWakeupBytes       = "wakeup_bytes"
@@ -112,6 +119,10 @@ type kestrelSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelProgramSpecs struct {
+	Clone3X          *ebpf.ProgramSpec `ebpf:"clone3_x"`
+	CloneB           *ebpf.ProgramSpec `ebpf:"clone_b"`
+	CloneC           *ebpf.ProgramSpec `ebpf:"clone_c"`
+	CloneX           *ebpf.ProgramSpec `ebpf:"clone_x"`
 	CloseX           *ebpf.ProgramSpec `ebpf:"close_x"`
 	ExecFailB        *ebpf.ProgramSpec `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.ProgramSpec `ebpf:"exec_fail_c"`
@@ -123,10 +134,12 @@ type kestrelProgramSpecs struct {
 	ExecOkE          *ebpf.ProgramSpec `ebpf:"exec_ok_e"`
 	ExecveX          *ebpf.ProgramSpec `ebpf:"execve_x"`
 	ExecveatX        *ebpf.ProgramSpec `ebpf:"execveat_x"`
+	ForkX            *ebpf.ProgramSpec `ebpf:"fork_x"`
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	VforkX           *ebpf.ProgramSpec `ebpf:"vfork_x"`
 }
 
 // kestrelMapSpecs contains maps before they are loaded into the kernel.
@@ -208,6 +221,10 @@ type kestrelVariables struct {
 //
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelPrograms struct {
+	Clone3X          *ebpf.Program `ebpf:"clone3_x"`
+	CloneB           *ebpf.Program `ebpf:"clone_b"`
+	CloneC           *ebpf.Program `ebpf:"clone_c"`
+	CloneX           *ebpf.Program `ebpf:"clone_x"`
 	CloseX           *ebpf.Program `ebpf:"close_x"`
 	ExecFailB        *ebpf.Program `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.Program `ebpf:"exec_fail_c"`
@@ -219,14 +236,20 @@ type kestrelPrograms struct {
 	ExecOkE          *ebpf.Program `ebpf:"exec_ok_e"`
 	ExecveX          *ebpf.Program `ebpf:"execve_x"`
 	ExecveatX        *ebpf.Program `ebpf:"execveat_x"`
+	ForkX            *ebpf.Program `ebpf:"fork_x"`
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
+	VforkX           *ebpf.Program `ebpf:"vfork_x"`
 }
 
 func (p *kestrelPrograms) Close() error {
 	return _KestrelClose(
+		p.Clone3X,
+		p.CloneB,
+		p.CloneC,
+		p.CloneX,
 		p.CloseX,
 		p.ExecFailB,
 		p.ExecFailC,
@@ -238,10 +261,12 @@ func (p *kestrelPrograms) Close() error {
 		p.ExecOkE,
 		p.ExecveX,
 		p.ExecveatX,
+		p.ForkX,
 		p.OpenatX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SysExit,
+		p.VforkX,
 	)
 }
 

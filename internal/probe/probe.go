@@ -157,7 +157,8 @@ func (p *Probe) setup(ncpu int, inner *ebpf.MapSpec) error {
 		}
 	}
 	// The stages of the large events (the order of the C enums).
-	for i, prog := range []*ebpf.Program{p.objs.ExecFailB, p.objs.ExecFailC, p.objs.ExecFailD, p.objs.ExecFailE} {
+	for i, prog := range []*ebpf.Program{p.objs.ExecFailB, p.objs.ExecFailC, p.objs.ExecFailD, p.objs.ExecFailE,
+		p.objs.CloneB, p.objs.CloneC} {
 		if err := p.objs.SysExitTails.Put(uint32(i), prog); err != nil {
 			return fmt.Errorf("installing a sys_exit stage: %w", err)
 		}

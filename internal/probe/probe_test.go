@@ -220,3 +220,78 @@ func TestExecve(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// The shell forks a child for the command: the clone exit is seen in the
+// parent (res = the child's tid) and in the child (res = 0), with the
+// task's ids and the fork's flags.
+func TestClone(t *testing.T) {
+	p := needProbe(t, Options{RingBytes: 1 << 20})
+	if _, err := p.SetSyscalls(syscallsNamed(t, "clone", "clone3", "fork", "vfork")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "/bin/true; exit 0")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	sh := int64(cmd.Process.Pid)
+	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool {
+		switch r.Type() {
+		case event.CloneX20, event.Clone3X, event.ForkX20, event.VforkX20:
+			return true
+		}
+		return false
+	})
+	var parent, child *event.Record
+	var childTid int64
+	for _, r := range recs {
+		res := event.Int(event.PTErrno, r.Param(0))
+		if r.Tid() == sh && res > 0 {
+			parent, childTid = r, res
+		}
+	}
+	if parent == nil {
+		t.Fatalf("no clone exit in the shell (pid %d) among %d clone records", sh, len(recs))
+	}
+	for _, r := range recs {
+		if r.Tid() == childTid && event.Int(event.PTErrno, r.Param(0)) == 0 {
+			child = r
+		}
+	}
+	if child == nil {
+		t.Fatalf("no clone exit in the child %d", childTid)
+	}
+	info := event.Lookup(parent.Type())
+	get := func(r *event.Record, name string) []byte {
+		for i, prm := range info.Params {
+			if prm.Name == name && i < r.NParams() {
+				return r.Param(i)
+			}
+		}
+		t.Fatalf("%s has no %s", info.Name, name)
+		return nil
+	}
+	if parent.NParams() != len(info.Params) {
+		t.Errorf("%d params, want %d", parent.NParams(), len(info.Params))
+	}
+	if got := event.CString(get(parent, "exe")); got != "/bin/sh" {
+		t.Errorf("exe %q", got)
+	}
+	if got := event.CString(get(parent, "comm")); got != "sh" {
+		t.Errorf("comm %q", got)
+	}
+	if got := event.Int(event.PTPID, get(child, "ptid")); got != sh {
+		t.Errorf("child's ptid %d, want the shell %d", got, sh)
+	}
+	if got := event.Int(event.PTPID, get(child, "pid")); got != childTid {
+		t.Errorf("child's pid %d, want %d", got, childTid)
+	}
+	if got := event.Int(event.PTPID, get(child, "vpid")); got != childTid {
+		t.Errorf("child's vpid %d, want %d (no pid namespace)", got, childTid)
+	}
+	if f := event.U32(get(parent, "flags")); f&0x2000 != 0 { // CLONE_THREAD
+		t.Errorf("a fork with CLONE_THREAD: %#x", f)
+	}
+	if cg := event.StringArray(get(child, "cgroups")); len(cg) == 0 {
+		t.Error("no cgroups")
+	}
+}

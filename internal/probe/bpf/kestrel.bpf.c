@@ -278,7 +278,7 @@ enum { TAIL_EXEC_OK_B, TAIL_EXEC_OK_C, TAIL_EXEC_OK_D, TAIL_EXEC_OK_E, TAIL_EXEC
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, TAIL_SYS_EXIT_COUNT);
+	__uint(max_entries, 16);
 	__type(key, __u32);
 	__type(value, __u32);
 } sys_exit_tails SEC(".maps");
@@ -478,6 +478,157 @@ int BPF_PROG(exec_fail_e, struct pt_regs *regs, long ret)
 	rec_exec_path(&r, bpf_get_current_task_btf());
 	if (!at)
 		rec_user_str(&r, (const char *)regs->di); /* filename */
+	rec_submit(&r);
+	return 0;
+}
+
+/* Linux clone flags */
+#define K_CLONE_VM 0x00000100
+#define K_CLONE_FS 0x00000200
+#define K_CLONE_FILES 0x00000400
+#define K_CLONE_SIGHAND 0x00000800
+#define K_CLONE_PTRACE 0x00002000
+#define K_CLONE_VFORK 0x00004000
+#define K_CLONE_PARENT 0x00008000
+#define K_CLONE_THREAD 0x00010000
+#define K_CLONE_NEWNS 0x00020000
+#define K_CLONE_SYSVSEM 0x00040000
+#define K_CLONE_SETTLS 0x00080000
+#define K_CLONE_PARENT_SETTID 0x00100000
+#define K_CLONE_CHILD_CLEARTID 0x00200000
+#define K_CLONE_UNTRACED 0x00800000
+#define K_CLONE_CHILD_SETTID 0x01000000
+#define K_CLONE_NEWCGROUP 0x02000000
+#define K_CLONE_NEWUTS 0x04000000
+#define K_CLONE_NEWIPC 0x08000000
+#define K_CLONE_NEWUSER 0x10000000
+#define K_CLONE_NEWPID 0x20000000
+#define K_CLONE_NEWNET 0x40000000
+#define K_CLONE_IO 0x80000000
+
+/* The libraries' clone_flags_to_scap, plus their "child in a pid
+ * namespace" flag. */
+static __always_inline __u32 clone_flags_to_scap(struct task_struct *task, __u64 f)
+{
+	__u32 res = 0;
+	if (f & K_CLONE_FILES) res |= PPM_CLONE_CLONE_FILES;
+	if (f & K_CLONE_FS) res |= PPM_CLONE_CLONE_FS;
+	if (f & K_CLONE_IO) res |= PPM_CLONE_CLONE_IO;
+	if (f & K_CLONE_NEWIPC) res |= PPM_CLONE_CLONE_NEWIPC;
+	if (f & K_CLONE_NEWNET) res |= PPM_CLONE_CLONE_NEWNET;
+	if (f & K_CLONE_NEWNS) res |= PPM_CLONE_CLONE_NEWNS;
+	if (f & K_CLONE_NEWPID) res |= PPM_CLONE_CLONE_NEWPID;
+	if (f & K_CLONE_NEWUTS) res |= PPM_CLONE_CLONE_NEWUTS;
+	if (f & K_CLONE_PARENT_SETTID) res |= PPM_CLONE_CLONE_PARENT_SETTID;
+	if (f & K_CLONE_PARENT) res |= PPM_CLONE_CLONE_PARENT;
+	if (f & K_CLONE_PTRACE) res |= PPM_CLONE_CLONE_PTRACE;
+	if (f & K_CLONE_SIGHAND) res |= PPM_CLONE_CLONE_SIGHAND;
+	if (f & K_CLONE_SYSVSEM) res |= PPM_CLONE_CLONE_SYSVSEM;
+	if (f & K_CLONE_THREAD) res |= PPM_CLONE_CLONE_THREAD;
+	if (f & K_CLONE_UNTRACED) res |= PPM_CLONE_CLONE_UNTRACED;
+	if (f & K_CLONE_VM) res |= PPM_CLONE_CLONE_VM;
+	if (f & K_CLONE_NEWUSER) res |= PPM_CLONE_CLONE_NEWUSER;
+	if (f & K_CLONE_CHILD_CLEARTID) res |= PPM_CLONE_CLONE_CHILD_CLEARTID;
+	if (f & K_CLONE_CHILD_SETTID) res |= PPM_CLONE_CLONE_CHILD_SETTID;
+	if (f & K_CLONE_SETTLS) res |= PPM_CLONE_CLONE_SETTLS;
+	if (f & K_CLONE_VFORK) res |= PPM_CLONE_CLONE_VFORK;
+	if (f & K_CLONE_NEWCGROUP) res |= PPM_CLONE_CLONE_NEWCGROUP;
+	struct pid *p = task_pid_struct(task, K_PIDTYPE_PID);
+	unsigned int level = BPF_CORE_READ(p, level);
+	if (level != 0) {
+		res |= PPM_CLONE_CLONE_CHILD_IN_PIDNS;
+	} else {
+		/* the parent of a child that will be in a new namespace */
+		struct upid up = {};
+		bpf_probe_read_kernel(&up, sizeof(up), (void *)p + bpf_core_field_offset(struct pid, numbers));
+		if (BPF_CORE_READ(task, nsproxy, pid_ns_for_children) != up.ns)
+			res |= PPM_CLONE_CLONE_CHILD_IN_PIDNS;
+	}
+	return res;
+}
+
+enum { TAIL_CLONE_B = TAIL_SYS_EXIT_COUNT, TAIL_CLONE_C, TAIL_SYS_EXIT_COUNT2 };
+
+/* The clone family's exit, in the parent (res = the child's tid) and in
+ * the child (res = 0): stage A writes res, exe, args and the task's
+ * common fields, B the cgroups, C the rest. The flags are kept in the
+ * scratch area for stage C. */
+static __always_inline int clone_a(void *ctx, long ret, __u16 type, __u32 nparams, __u64 kflags)
+{
+	struct rec r;
+	if (!rec_begin(&r, type, nparams, 0, CAT_CLONE_FORK))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	rec_s64(&r, ret); /* res */
+	rec_exe_args_from_mm(&r, task);
+	rec_task_common(&r, task);
+	r.s->clone_flags = kflags;
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_CLONE_B);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(clone_x, struct pt_regs *regs, long ret)
+{
+	return clone_a(ctx, ret, PPME_SYSCALL_CLONE_20_X, PPME_SYSCALL_CLONE_20_X_NPARAMS, regs->di);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(clone3_x, struct pt_regs *regs, long ret)
+{
+	__u64 flags = 0;
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di); /* clone_args.flags */
+	return clone_a(ctx, ret, PPME_SYSCALL_CLONE3_X, PPME_SYSCALL_CLONE3_X_NPARAMS, flags);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fork_x, struct pt_regs *regs, long ret)
+{
+	return clone_a(ctx, ret, PPME_SYSCALL_FORK_20_X, PPME_SYSCALL_FORK_20_X_NPARAMS, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vfork_x, struct pt_regs *regs, long ret)
+{
+	return clone_a(ctx, ret, PPME_SYSCALL_VFORK_20_X, PPME_SYSCALL_VFORK_20_X_NPARAMS, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(clone_b, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	rec_cgroups(&r, bpf_get_current_task_btf());
+	rec_save(&r);
+	bpf_tail_call(ctx, &sys_exit_tails, TAIL_CLONE_C);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(clone_c, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	if (!rec_resume(&r))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	rec_u32(&r, clone_flags_to_scap(task, r.s->clone_flags)); /* flags */
+	rec_u32(&r, task_euid(task));                               /* uid */
+	rec_u32(&r, task_egid(task));                               /* gid */
+	rec_s64(&r, task_xid_vnr(task, K_PIDTYPE_PID));             /* vtid */
+	rec_s64(&r, task_xid_vnr(task, K_PIDTYPE_TGID));            /* vpid */
+	__u64 pidns_start = 0;
+	if (ret == 0) {
+		/* the child: when its pid namespace's init started */
+		struct pid *p = task_pid_struct(task, K_PIDTYPE_TGID);
+		unsigned int level = BPF_CORE_READ(p, level);
+		struct upid up = {};
+		bpf_probe_read_kernel(&up, sizeof(up), (void *)p + bpf_core_field_offset(struct pid, numbers) +
+								 (level & 31) * sizeof(struct upid));
+		pidns_start = BPF_CORE_READ(up.ns, child_reaper, start_time);
+	}
+	rec_u64(&r, pidns_start); /* pidns_init_start_ts */
 	rec_submit(&r);
 	return 0;
 }

@@ -57,6 +57,7 @@ struct rec_state {
 struct scratch {
 	__u8 data[MAX_EVENT_SIZE * 2];
 	struct rec_state st;
+	__u64 clone_flags; /* the clone exit's flags, from stage A to C */
 };
 
 /* Configuration, set by the loader before the programs load. */
