@@ -35,6 +35,8 @@ type Config struct {
 	Seed func() (*Snapshot, error)
 	// Unsupported receives the selected syscalls the probe cannot capture.
 	Unsupported func(event.SyscallSet)
+	// Ready is called once the probe is attached and capturing.
+	Ready func()
 }
 
 // Result is what a run saw.
@@ -79,6 +81,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	stop := context.AfterFunc(ctx, p.Stop)
 	defer stop()
+	if cfg.Ready != nil {
+		cfg.Ready()
+	}
 	stats, err := pipeline.Run(pcfg, src)
 	res := &Result{Stats: stats, DecodeErrors: src.decodeErrors}
 	res.Counters, _ = p.Counters()
