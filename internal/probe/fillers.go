@@ -1,18 +1,73 @@
 package probe
 
-import "github.com/cilium/ebpf"
+import (
+	"fmt"
 
-// fillers maps x86_64 syscall numbers to their exit programs. A syscall
-// without one cannot be captured yet (SetSyscalls reports it).
-var fillers = map[int]func(*kestrelObjects) *ebpf.Program{
-	3:   func(o *kestrelObjects) *ebpf.Program { return o.CloseX },  // close
-	257: func(o *kestrelObjects) *ebpf.Program { return o.OpenatX }, // openat
-	// execve and execveat: failures here, successes from the
-	// sched_process_exec program
-	59:  func(o *kestrelObjects) *ebpf.Program { return o.ExecveX },
-	322: func(o *kestrelObjects) *ebpf.Program { return o.ExecveatX },
-	56:  func(o *kestrelObjects) *ebpf.Program { return o.CloneX },  // clone
-	435: func(o *kestrelObjects) *ebpf.Program { return o.Clone3X }, // clone3
-	57:  func(o *kestrelObjects) *ebpf.Program { return o.ForkX },   // fork
-	58:  func(o *kestrelObjects) *ebpf.Program { return o.VforkX },  // vfork
+	"github.com/cilium/ebpf"
+
+	"github.com/kestrel-project/kestrel/internal/event"
+)
+
+// fillerProgs maps syscall names (libscap's) to their exit programs. A
+// selected syscall without one cannot be captured yet (SetSyscalls
+// reports it). execve and execveat successes come from the
+// sched_process_exec program; their fillers report failures.
+var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
+	"close":        func(o *kestrelObjects) *ebpf.Program { return o.CloseX },
+	"openat":       func(o *kestrelObjects) *ebpf.Program { return o.OpenatX },
+	"execve":       func(o *kestrelObjects) *ebpf.Program { return o.ExecveX },
+	"execveat":     func(o *kestrelObjects) *ebpf.Program { return o.ExecveatX },
+	"clone":        func(o *kestrelObjects) *ebpf.Program { return o.CloneX },
+	"clone3":       func(o *kestrelObjects) *ebpf.Program { return o.Clone3X },
+	"fork":         func(o *kestrelObjects) *ebpf.Program { return o.ForkX },
+	"vfork":        func(o *kestrelObjects) *ebpf.Program { return o.VforkX },
+	"open":         func(o *kestrelObjects) *ebpf.Program { return o.OpenX },
+	"creat":        func(o *kestrelObjects) *ebpf.Program { return o.CreatX },
+	"openat2":      func(o *kestrelObjects) *ebpf.Program { return o.Openat2X },
+	"symlink":      func(o *kestrelObjects) *ebpf.Program { return o.SymlinkX },
+	"symlinkat":    func(o *kestrelObjects) *ebpf.Program { return o.SymlinkatX },
+	"link":         func(o *kestrelObjects) *ebpf.Program { return o.LinkX },
+	"linkat":       func(o *kestrelObjects) *ebpf.Program { return o.LinkatX },
+	"unlink":       func(o *kestrelObjects) *ebpf.Program { return o.UnlinkX },
+	"unlinkat":     func(o *kestrelObjects) *ebpf.Program { return o.UnlinkatX },
+	"rename":       func(o *kestrelObjects) *ebpf.Program { return o.RenameX },
+	"renameat":     func(o *kestrelObjects) *ebpf.Program { return o.RenameatX },
+	"renameat2":    func(o *kestrelObjects) *ebpf.Program { return o.Renameat2X },
+	"mkdir":        func(o *kestrelObjects) *ebpf.Program { return o.MkdirX },
+	"mkdirat":      func(o *kestrelObjects) *ebpf.Program { return o.MkdiratX },
+	"rmdir":        func(o *kestrelObjects) *ebpf.Program { return o.RmdirX },
+	"chmod":        func(o *kestrelObjects) *ebpf.Program { return o.ChmodX },
+	"fchmod":       func(o *kestrelObjects) *ebpf.Program { return o.FchmodX },
+	"fchmodat":     func(o *kestrelObjects) *ebpf.Program { return o.FchmodatX },
+	"chdir":        func(o *kestrelObjects) *ebpf.Program { return o.ChdirX },
+	"fchdir":       func(o *kestrelObjects) *ebpf.Program { return o.FchdirX },
+	"chroot":       func(o *kestrelObjects) *ebpf.Program { return o.ChrootX },
+	"mount":        func(o *kestrelObjects) *ebpf.Program { return o.MountX },
+	"umount2":      func(o *kestrelObjects) *ebpf.Program { return o.Umount2X },
+	"memfd_create": func(o *kestrelObjects) *ebpf.Program { return o.MemfdCreateX },
+	"setuid":       func(o *kestrelObjects) *ebpf.Program { return o.SetuidX },
+	"setgid":       func(o *kestrelObjects) *ebpf.Program { return o.SetgidX },
+	"setresuid":    func(o *kestrelObjects) *ebpf.Program { return o.SetresuidX },
+	"setresgid":    func(o *kestrelObjects) *ebpf.Program { return o.SetresgidX },
+	"setsid":       func(o *kestrelObjects) *ebpf.Program { return o.SetsidX },
+	"init_module":  func(o *kestrelObjects) *ebpf.Program { return o.InitModuleX },
+	"finit_module": func(o *kestrelObjects) *ebpf.Program { return o.FinitModuleX },
+	"dup":          func(o *kestrelObjects) *ebpf.Program { return o.DupX },
+	"dup2":         func(o *kestrelObjects) *ebpf.Program { return o.Dup2X },
+	"dup3":         func(o *kestrelObjects) *ebpf.Program { return o.Dup3X },
+	"pipe":         func(o *kestrelObjects) *ebpf.Program { return o.PipeX },
+	"pipe2":        func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
+
+// fillers maps x86_64 syscall numbers to the exit programs.
+var fillers = func() map[int]func(*kestrelObjects) *ebpf.Program {
+	m := map[int]func(*kestrelObjects) *ebpf.Program{}
+	for name, prog := range fillerProgs {
+		sc, ok := event.SyscallByName(name)
+		if !ok || event.LookupSyscall(sc).NativeX86_64 < 0 {
+			panic(fmt.Sprintf("probe: filler for %q, which is not an x86_64 syscall", name))
+		}
+		m[int(event.LookupSyscall(sc).NativeX86_64)] = prog
+	}
+	return m
+}()

@@ -51,11 +51,18 @@ const (
 	kestrelMapRings             = "rings"
 	kestrelMapScratchMap        = "scratch_map"
 	kestrelMapSysExitTails      = "sys_exit_tails"
+	kestrelProgChdirX           = "chdir_x"
+	kestrelProgChmodX           = "chmod_x"
+	kestrelProgChrootX          = "chroot_x"
 	kestrelProgClone3X          = "clone3_x"
 	kestrelProgCloneB           = "clone_b"
 	kestrelProgCloneC           = "clone_c"
 	kestrelProgCloneX           = "clone_x"
 	kestrelProgCloseX           = "close_x"
+	kestrelProgCreatX           = "creat_x"
+	kestrelProgDup2X            = "dup2_x"
+	kestrelProgDup3X            = "dup3_x"
+	kestrelProgDupX             = "dup_x"
 	kestrelProgExecFailB        = "exec_fail_b"
 	kestrelProgExecFailC        = "exec_fail_c"
 	kestrelProgExecFailD        = "exec_fail_d"
@@ -66,11 +73,40 @@ const (
 	kestrelProgExecOkE          = "exec_ok_e"
 	kestrelProgExecveX          = "execve_x"
 	kestrelProgExecveatX        = "execveat_x"
+	kestrelProgFchdirX          = "fchdir_x"
+	kestrelProgFchmodX          = "fchmod_x"
+	kestrelProgFchmodatX        = "fchmodat_x"
+	kestrelProgFinitModuleX     = "finit_module_x"
 	kestrelProgForkX            = "fork_x"
+	kestrelProgInitModuleX      = "init_module_x"
+	kestrelProgLinkX            = "link_x"
+	kestrelProgLinkatX          = "linkat_x"
+	kestrelProgMemfdCreateX     = "memfd_create_x"
+	kestrelProgMkdirX           = "mkdir_x"
+	kestrelProgMkdiratX         = "mkdirat_x"
+	kestrelProgMountX           = "mount_x"
+	kestrelProgOpenX            = "open_x"
+	kestrelProgOpenat2X         = "openat2_x"
 	kestrelProgOpenatX          = "openat_x"
+	kestrelProgPipe2X           = "pipe2_x"
+	kestrelProgPipeX            = "pipe_x"
+	kestrelProgRenameX          = "rename_x"
+	kestrelProgRenameat2X       = "renameat2_x"
+	kestrelProgRenameatX        = "renameat_x"
+	kestrelProgRmdirX           = "rmdir_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
+	kestrelProgSetgidX          = "setgid_x"
+	kestrelProgSetresgidX       = "setresgid_x"
+	kestrelProgSetresuidX       = "setresuid_x"
+	kestrelProgSetsidX          = "setsid_x"
+	kestrelProgSetuidX          = "setuid_x"
+	kestrelProgSymlinkX         = "symlink_x"
+	kestrelProgSymlinkatX       = "symlinkat_x"
 	kestrelProgSysExit          = "sys_exit"
+	kestrelProgUmount2X         = "umount2_x"
+	kestrelProgUnlinkX          = "unlink_x"
+	kestrelProgUnlinkatX        = "unlinkat_x"
 	kestrelProgVforkX           = "vfork_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
 	kestrelVarSelfTgid          = "self_tgid"
@@ -119,11 +155,18 @@ type kestrelSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelProgramSpecs struct {
+	ChdirX           *ebpf.ProgramSpec `ebpf:"chdir_x"`
+	ChmodX           *ebpf.ProgramSpec `ebpf:"chmod_x"`
+	ChrootX          *ebpf.ProgramSpec `ebpf:"chroot_x"`
 	Clone3X          *ebpf.ProgramSpec `ebpf:"clone3_x"`
 	CloneB           *ebpf.ProgramSpec `ebpf:"clone_b"`
 	CloneC           *ebpf.ProgramSpec `ebpf:"clone_c"`
 	CloneX           *ebpf.ProgramSpec `ebpf:"clone_x"`
 	CloseX           *ebpf.ProgramSpec `ebpf:"close_x"`
+	CreatX           *ebpf.ProgramSpec `ebpf:"creat_x"`
+	Dup2X            *ebpf.ProgramSpec `ebpf:"dup2_x"`
+	Dup3X            *ebpf.ProgramSpec `ebpf:"dup3_x"`
+	DupX             *ebpf.ProgramSpec `ebpf:"dup_x"`
 	ExecFailB        *ebpf.ProgramSpec `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.ProgramSpec `ebpf:"exec_fail_c"`
 	ExecFailD        *ebpf.ProgramSpec `ebpf:"exec_fail_d"`
@@ -134,11 +177,40 @@ type kestrelProgramSpecs struct {
 	ExecOkE          *ebpf.ProgramSpec `ebpf:"exec_ok_e"`
 	ExecveX          *ebpf.ProgramSpec `ebpf:"execve_x"`
 	ExecveatX        *ebpf.ProgramSpec `ebpf:"execveat_x"`
+	FchdirX          *ebpf.ProgramSpec `ebpf:"fchdir_x"`
+	FchmodX          *ebpf.ProgramSpec `ebpf:"fchmod_x"`
+	FchmodatX        *ebpf.ProgramSpec `ebpf:"fchmodat_x"`
+	FinitModuleX     *ebpf.ProgramSpec `ebpf:"finit_module_x"`
 	ForkX            *ebpf.ProgramSpec `ebpf:"fork_x"`
+	InitModuleX      *ebpf.ProgramSpec `ebpf:"init_module_x"`
+	LinkX            *ebpf.ProgramSpec `ebpf:"link_x"`
+	LinkatX          *ebpf.ProgramSpec `ebpf:"linkat_x"`
+	MemfdCreateX     *ebpf.ProgramSpec `ebpf:"memfd_create_x"`
+	MkdirX           *ebpf.ProgramSpec `ebpf:"mkdir_x"`
+	MkdiratX         *ebpf.ProgramSpec `ebpf:"mkdirat_x"`
+	MountX           *ebpf.ProgramSpec `ebpf:"mount_x"`
+	OpenX            *ebpf.ProgramSpec `ebpf:"open_x"`
+	Openat2X         *ebpf.ProgramSpec `ebpf:"openat2_x"`
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
+	Pipe2X           *ebpf.ProgramSpec `ebpf:"pipe2_x"`
+	PipeX            *ebpf.ProgramSpec `ebpf:"pipe_x"`
+	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
+	Renameat2X       *ebpf.ProgramSpec `ebpf:"renameat2_x"`
+	RenameatX        *ebpf.ProgramSpec `ebpf:"renameat_x"`
+	RmdirX           *ebpf.ProgramSpec `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SetgidX          *ebpf.ProgramSpec `ebpf:"setgid_x"`
+	SetresgidX       *ebpf.ProgramSpec `ebpf:"setresgid_x"`
+	SetresuidX       *ebpf.ProgramSpec `ebpf:"setresuid_x"`
+	SetsidX          *ebpf.ProgramSpec `ebpf:"setsid_x"`
+	SetuidX          *ebpf.ProgramSpec `ebpf:"setuid_x"`
+	SymlinkX         *ebpf.ProgramSpec `ebpf:"symlink_x"`
+	SymlinkatX       *ebpf.ProgramSpec `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	Umount2X         *ebpf.ProgramSpec `ebpf:"umount2_x"`
+	UnlinkX          *ebpf.ProgramSpec `ebpf:"unlink_x"`
+	UnlinkatX        *ebpf.ProgramSpec `ebpf:"unlinkat_x"`
 	VforkX           *ebpf.ProgramSpec `ebpf:"vfork_x"`
 }
 
@@ -221,11 +293,18 @@ type kestrelVariables struct {
 //
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelPrograms struct {
+	ChdirX           *ebpf.Program `ebpf:"chdir_x"`
+	ChmodX           *ebpf.Program `ebpf:"chmod_x"`
+	ChrootX          *ebpf.Program `ebpf:"chroot_x"`
 	Clone3X          *ebpf.Program `ebpf:"clone3_x"`
 	CloneB           *ebpf.Program `ebpf:"clone_b"`
 	CloneC           *ebpf.Program `ebpf:"clone_c"`
 	CloneX           *ebpf.Program `ebpf:"clone_x"`
 	CloseX           *ebpf.Program `ebpf:"close_x"`
+	CreatX           *ebpf.Program `ebpf:"creat_x"`
+	Dup2X            *ebpf.Program `ebpf:"dup2_x"`
+	Dup3X            *ebpf.Program `ebpf:"dup3_x"`
+	DupX             *ebpf.Program `ebpf:"dup_x"`
 	ExecFailB        *ebpf.Program `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.Program `ebpf:"exec_fail_c"`
 	ExecFailD        *ebpf.Program `ebpf:"exec_fail_d"`
@@ -236,21 +315,57 @@ type kestrelPrograms struct {
 	ExecOkE          *ebpf.Program `ebpf:"exec_ok_e"`
 	ExecveX          *ebpf.Program `ebpf:"execve_x"`
 	ExecveatX        *ebpf.Program `ebpf:"execveat_x"`
+	FchdirX          *ebpf.Program `ebpf:"fchdir_x"`
+	FchmodX          *ebpf.Program `ebpf:"fchmod_x"`
+	FchmodatX        *ebpf.Program `ebpf:"fchmodat_x"`
+	FinitModuleX     *ebpf.Program `ebpf:"finit_module_x"`
 	ForkX            *ebpf.Program `ebpf:"fork_x"`
+	InitModuleX      *ebpf.Program `ebpf:"init_module_x"`
+	LinkX            *ebpf.Program `ebpf:"link_x"`
+	LinkatX          *ebpf.Program `ebpf:"linkat_x"`
+	MemfdCreateX     *ebpf.Program `ebpf:"memfd_create_x"`
+	MkdirX           *ebpf.Program `ebpf:"mkdir_x"`
+	MkdiratX         *ebpf.Program `ebpf:"mkdirat_x"`
+	MountX           *ebpf.Program `ebpf:"mount_x"`
+	OpenX            *ebpf.Program `ebpf:"open_x"`
+	Openat2X         *ebpf.Program `ebpf:"openat2_x"`
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
+	Pipe2X           *ebpf.Program `ebpf:"pipe2_x"`
+	PipeX            *ebpf.Program `ebpf:"pipe_x"`
+	RenameX          *ebpf.Program `ebpf:"rename_x"`
+	Renameat2X       *ebpf.Program `ebpf:"renameat2_x"`
+	RenameatX        *ebpf.Program `ebpf:"renameat_x"`
+	RmdirX           *ebpf.Program `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
+	SetgidX          *ebpf.Program `ebpf:"setgid_x"`
+	SetresgidX       *ebpf.Program `ebpf:"setresgid_x"`
+	SetresuidX       *ebpf.Program `ebpf:"setresuid_x"`
+	SetsidX          *ebpf.Program `ebpf:"setsid_x"`
+	SetuidX          *ebpf.Program `ebpf:"setuid_x"`
+	SymlinkX         *ebpf.Program `ebpf:"symlink_x"`
+	SymlinkatX       *ebpf.Program `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
+	Umount2X         *ebpf.Program `ebpf:"umount2_x"`
+	UnlinkX          *ebpf.Program `ebpf:"unlink_x"`
+	UnlinkatX        *ebpf.Program `ebpf:"unlinkat_x"`
 	VforkX           *ebpf.Program `ebpf:"vfork_x"`
 }
 
 func (p *kestrelPrograms) Close() error {
 	return _KestrelClose(
+		p.ChdirX,
+		p.ChmodX,
+		p.ChrootX,
 		p.Clone3X,
 		p.CloneB,
 		p.CloneC,
 		p.CloneX,
 		p.CloseX,
+		p.CreatX,
+		p.Dup2X,
+		p.Dup3X,
+		p.DupX,
 		p.ExecFailB,
 		p.ExecFailC,
 		p.ExecFailD,
@@ -261,11 +376,40 @@ func (p *kestrelPrograms) Close() error {
 		p.ExecOkE,
 		p.ExecveX,
 		p.ExecveatX,
+		p.FchdirX,
+		p.FchmodX,
+		p.FchmodatX,
+		p.FinitModuleX,
 		p.ForkX,
+		p.InitModuleX,
+		p.LinkX,
+		p.LinkatX,
+		p.MemfdCreateX,
+		p.MkdirX,
+		p.MkdiratX,
+		p.MountX,
+		p.OpenX,
+		p.Openat2X,
 		p.OpenatX,
+		p.Pipe2X,
+		p.PipeX,
+		p.RenameX,
+		p.Renameat2X,
+		p.RenameatX,
+		p.RmdirX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
+		p.SetgidX,
+		p.SetresgidX,
+		p.SetresuidX,
+		p.SetsidX,
+		p.SetuidX,
+		p.SymlinkX,
+		p.SymlinkatX,
 		p.SysExit,
+		p.Umount2X,
+		p.UnlinkX,
+		p.UnlinkatX,
 		p.VforkX,
 	)
 }

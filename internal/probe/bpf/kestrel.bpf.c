@@ -134,31 +134,119 @@ static __always_inline struct file *fd_file(long fd)
 	return f;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(openat_x, struct pt_regs *regs, long ret)
+/* What the open family reports about the file it opened: its flags with
+ * O_F_CREATED when this call created it, its device and inode. */
+struct opened {
+	__u32 flags;
+	__u32 dev;
+	__u64 ino;
+};
+
+static __always_inline struct opened opened_file(long fd, __u32 kflags)
 {
-	struct rec r;
-	if (!rec_begin(&r, PPME_SYSCALL_OPENAT_2_X, PPME_SYSCALL_OPENAT_2_X_NPARAMS, 0, CAT_OPEN))
-		return 0;
-	__u32 flags = (__u32)regs->dx;
-	__u32 dev = 0, sflags = open_flags_to_scap(flags);
-	__u64 ino = 0;
-	struct file *f = fd_file(ret);
+	struct opened o = {.flags = open_flags_to_scap(kflags)};
+	struct file *f = fd_file(fd);
 	if (f) {
 		if (BPF_CORE_READ(f, f_mode) & K_FMODE_CREATED)
-			sflags |= PPM_FILE_O_F_CREATED;
-		dev = encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
-		ino = BPF_CORE_READ(f, f_inode, i_ino);
+			o.flags |= PPM_FILE_O_F_CREATED;
+		o.dev = encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
+		o.ino = BPF_CORE_READ(f, f_inode, i_ino);
 	}
-	rec_s64(&r, ret);                          /* fd */
-	rec_s64(&r, (__s64)(__s32)regs->di);       /* dirfd (AT_FDCWD is -100 in both) */
-	rec_user_str(&r, (const char *)regs->si);  /* name */
-	rec_u32(&r, sflags);                       /* flags */
-	rec_u32(&r, open_mode_to_scap(flags, (__u32)regs->r10)); /* mode */
-	rec_u32(&r, dev);                          /* dev */
-	rec_u64(&r, ino);                          /* ino */
-	rec_submit(&r);
-	return 0;
+	return o;
+}
+
+#define ARG0 (regs->di)
+#define ARG1 (regs->si)
+#define ARG2 (regs->dx)
+#define ARG3 (regs->r10)
+#define ARG4 (regs->r8)
+#define ARG5 (regs->r9)
+
+/* A filler: one record of event EVT from the syscall's result (ret) and
+ * arguments (ARG0...). */
+#define FILLER(name, EVT, cat)                                                   \
+	static __always_inline void name##_params(struct rec *r, struct pt_regs *regs, long ret); \
+	SEC("tp_btf/sys_exit")                                                   \
+	int BPF_PROG(name, struct pt_regs *regs, long ret)                       \
+	{                                                                        \
+		struct rec r;                                                    \
+		if (!rec_begin(&r, EVT, EVT##_NPARAMS, 0, cat))                  \
+			return 0;                                                \
+		name##_params(&r, regs, ret);                                    \
+		rec_submit(&r);                                                  \
+		return 0;                                                        \
+	}                                                                        \
+	static __always_inline void name##_params(struct rec *r, struct pt_regs *regs, long ret)
+
+static __always_inline __s64 dirfd_arg(unsigned long v) { return (__s64)(__s32)v; }
+
+FILLER(openat_x, PPME_SYSCALL_OPENAT_2_X, CAT_OPEN)
+{
+	struct opened o = opened_file(ret, (__u32)ARG2);
+	rec_s64(r, ret);                                   /* fd */
+	rec_s64(r, dirfd_arg(ARG0));                       /* dirfd */
+	rec_user_str(r, (const char *)ARG1);               /* name */
+	rec_u32(r, o.flags);                               /* flags */
+	rec_u32(r, open_mode_to_scap((__u32)ARG2, (__u32)ARG3)); /* mode */
+	rec_u32(r, o.dev);                                 /* dev */
+	rec_u64(r, o.ino);                                 /* ino */
+}
+
+FILLER(open_x, PPME_SYSCALL_OPEN_X, CAT_OPEN)
+{
+	struct opened o = opened_file(ret, (__u32)ARG1);
+	rec_s64(r, ret);                                   /* fd */
+	rec_user_str(r, (const char *)ARG0);               /* name */
+	rec_u32(r, o.flags);                               /* flags */
+	rec_u32(r, open_mode_to_scap((__u32)ARG1, (__u32)ARG2)); /* mode */
+	rec_u32(r, o.dev);                                 /* dev */
+	rec_u64(r, o.ino);                                 /* ino */
+}
+
+FILLER(creat_x, PPME_SYSCALL_CREAT_X, CAT_OPEN)
+{
+	struct opened o = opened_file(ret, 0);
+	rec_s64(r, ret);                                   /* fd */
+	rec_user_str(r, (const char *)ARG0);               /* name */
+	rec_u32(r, (__u32)ARG1 & 07777);                   /* mode */
+	rec_u32(r, o.dev);                                 /* dev */
+	rec_u64(r, o.ino);                                 /* ino */
+	rec_u16(r, 0);                                     /* creat_flags (overlay layers: not yet) */
+}
+
+/* struct open_how of openat2 */
+struct k_open_how {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
+
+/* Linux RESOLVE_* bits to the PPM ones, which are numbered differently. */
+static __always_inline __u32 openat2_resolve_to_scap(__u64 k)
+{
+	__u32 res = 0;
+	if (k & 0x01) res |= PPM_OPENAT2_RESOLVE_NO_XDEV;
+	if (k & 0x02) res |= PPM_OPENAT2_RESOLVE_NO_MAGICLINKS;
+	if (k & 0x04) res |= PPM_OPENAT2_RESOLVE_NO_SYMLINKS;
+	if (k & 0x08) res |= PPM_OPENAT2_RESOLVE_BENEATH;
+	if (k & 0x10) res |= PPM_OPENAT2_RESOLVE_IN_ROOT;
+	if (k & 0x20) res |= PPM_OPENAT2_RESOLVE_CACHED;
+	return res;
+}
+
+FILLER(openat2_x, PPME_SYSCALL_OPENAT2_X, CAT_OPEN)
+{
+	struct k_open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (void *)ARG2);
+	struct opened o = opened_file(ret, (__u32)how.flags);
+	rec_s64(r, ret);                                   /* fd */
+	rec_s64(r, dirfd_arg(ARG0));                       /* dirfd */
+	rec_user_str(r, (const char *)ARG1);               /* name */
+	rec_u32(r, o.flags);                               /* flags */
+	rec_u32(r, open_mode_to_scap((__u32)how.flags, (__u32)how.mode)); /* mode */
+	rec_u32(r, openat2_resolve_to_scap(how.resolve));  /* resolve */
+	rec_u32(r, o.dev);                                 /* dev */
+	rec_u64(r, o.ino);                                 /* ino */
 }
 
 SEC("tp_btf/sys_exit")
@@ -631,4 +719,274 @@ int BPF_PROG(clone_c, struct pt_regs *regs, long ret)
 	rec_u64(&r, pidns_start); /* pidns_init_start_ts */
 	rec_submit(&r);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files and directories                                              */
+
+FILLER(symlink_x, PPME_SYSCALL_SYMLINK_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* target */
+	rec_user_str(r, (const char *)ARG1); /* linkpath */
+}
+
+FILLER(symlinkat_x, PPME_SYSCALL_SYMLINKAT_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* target */
+	rec_s64(r, dirfd_arg(ARG1));         /* linkdirfd */
+	rec_user_str(r, (const char *)ARG2); /* linkpath */
+}
+
+FILLER(link_x, PPME_SYSCALL_LINK_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* oldpath */
+	rec_user_str(r, (const char *)ARG1); /* newpath */
+}
+
+FILLER(linkat_x, PPME_SYSCALL_LINKAT_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* olddir */
+	rec_user_str(r, (const char *)ARG1); /* oldpath */
+	rec_s64(r, dirfd_arg(ARG2));         /* newdir */
+	rec_user_str(r, (const char *)ARG3); /* newpath */
+	rec_u32(r, (__u32)ARG4 & (PPM_LINKAT_AT_SYMLINK_FOLLOW | PPM_LINKAT_AT_EMPTY_PATH)); /* flags */
+}
+
+FILLER(unlink_x, PPME_SYSCALL_UNLINK_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+}
+
+FILLER(unlinkat_x, PPME_SYSCALL_UNLINKAT_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* dirfd */
+	rec_user_str(r, (const char *)ARG1); /* name */
+	rec_u32(r, (__u32)ARG2 & PPM_UNLINKAT_AT_REMOVEDIR); /* flags */
+}
+
+FILLER(rename_x, PPME_SYSCALL_RENAME_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* oldpath */
+	rec_user_str(r, (const char *)ARG1); /* newpath */
+}
+
+FILLER(renameat_x, PPME_SYSCALL_RENAMEAT_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* olddirfd */
+	rec_user_str(r, (const char *)ARG1); /* oldpath */
+	rec_s64(r, dirfd_arg(ARG2));         /* newdirfd */
+	rec_user_str(r, (const char *)ARG3); /* newpath */
+}
+
+FILLER(renameat2_x, PPME_SYSCALL_RENAMEAT2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* olddirfd */
+	rec_user_str(r, (const char *)ARG1); /* oldpath */
+	rec_s64(r, dirfd_arg(ARG2));         /* newdirfd */
+	rec_user_str(r, (const char *)ARG3); /* newpath */
+	rec_u32(r, (__u32)ARG4 & 7);         /* flags (PPM values are the kernel's) */
+}
+
+FILLER(mkdir_x, PPME_SYSCALL_MKDIR_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+	rec_u32(r, (__u32)ARG1);             /* mode */
+}
+
+FILLER(mkdirat_x, PPME_SYSCALL_MKDIRAT_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* dirfd */
+	rec_user_str(r, (const char *)ARG1); /* path */
+	rec_u32(r, (__u32)ARG2);             /* mode */
+}
+
+FILLER(rmdir_x, PPME_SYSCALL_RMDIR_2_X, CAT_DIR_FILE)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+}
+
+FILLER(chmod_x, PPME_SYSCALL_CHMOD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* filename */
+	rec_u32(r, (__u32)ARG1 & 07777);     /* mode */
+}
+
+FILLER(fchmod_x, PPME_SYSCALL_FCHMOD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, (__s32)ARG0);             /* fd */
+	rec_u32(r, (__u32)ARG1 & 07777);     /* mode */
+}
+
+FILLER(fchmodat_x, PPME_SYSCALL_FCHMODAT_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* dirfd */
+	rec_user_str(r, (const char *)ARG1); /* filename */
+	rec_u32(r, (__u32)ARG2 & 07777);     /* mode */
+}
+
+FILLER(chdir_x, PPME_SYSCALL_CHDIR_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+}
+
+FILLER(fchdir_x, PPME_SYSCALL_FCHDIR_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* fd */
+}
+
+FILLER(chroot_x, PPME_SYSCALL_CHROOT_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+}
+
+#define K_MS_MGC_MSK 0xffff0000
+#define K_MS_MGC_VAL 0xC0ED0000
+
+FILLER(mount_x, PPME_SYSCALL_MOUNT_X, CAT_OTHER)
+{
+	__u32 flags = (__u32)ARG3;
+	if ((flags & K_MS_MGC_MSK) == K_MS_MGC_VAL)
+		flags &= ~K_MS_MGC_MSK;
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* dev */
+	rec_user_str(r, (const char *)ARG1); /* dir */
+	rec_user_str(r, (const char *)ARG2); /* type */
+	rec_u32(r, flags);                   /* flags (PPM values are the kernel's) */
+}
+
+FILLER(umount2_x, PPME_SYSCALL_UMOUNT2_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* name */
+	rec_u32(r, (__u32)ARG1 & 0xf);       /* flags */
+}
+
+FILLER(memfd_create_x, PPME_SYSCALL_MEMFD_CREATE_X, CAT_OPEN)
+{
+	rec_s64(r, ret);                     /* fd */
+	rec_user_str(r, (const char *)ARG0); /* name */
+	rec_u32(r, (__u32)ARG1 & 7);         /* flags */
+}
+
+/* ------------------------------------------------------------------ */
+/* Processes and credentials                                          */
+
+FILLER(setuid_x, PPME_SYSCALL_SETUID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);          /* res */
+	rec_u32(r, (__u32)ARG0);  /* uid */
+}
+
+FILLER(setgid_x, PPME_SYSCALL_SETGID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);          /* res */
+	rec_u32(r, (__u32)ARG0);  /* gid */
+}
+
+FILLER(setresuid_x, PPME_SYSCALL_SETRESUID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u32(r, (__u32)ARG0); /* ruid */
+	rec_u32(r, (__u32)ARG1); /* euid */
+	rec_u32(r, (__u32)ARG2); /* suid */
+}
+
+FILLER(setresgid_x, PPME_SYSCALL_SETRESGID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u32(r, (__u32)ARG0); /* rgid */
+	rec_u32(r, (__u32)ARG1); /* egid */
+	rec_u32(r, (__u32)ARG2); /* sgid */
+}
+
+FILLER(setsid_x, PPME_SYSCALL_SETSID_X, CAT_OTHER)
+{
+	rec_s64(r, ret); /* res */
+}
+
+FILLER(init_module_x, PPME_SYSCALL_INIT_MODULE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	__u64 len = ARG1;
+	__u32 n = len > 4096 ? 4096 : (__u32)len;
+	if (ARG0 && n > 0 && bpf_probe_read_user(&r->buf[r->pos & EVENT_MASK], n & 8191, (void *)ARG0) == 0)
+		rec_len(r, n & 8191);        /* img: the first bytes, up to snaplen */
+	else
+		rec_empty(r);
+	rec_forget(r);
+	rec_u64(r, len);                     /* length */
+	rec_user_str(r, (const char *)ARG2); /* uargs */
+}
+
+FILLER(finit_module_x, PPME_SYSCALL_FINIT_MODULE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, (__s32)ARG0);             /* fd */
+	rec_user_str(r, (const char *)ARG1); /* uargs */
+	rec_u32(r, (__u32)ARG2 & 7);         /* flags */
+}
+
+/* ------------------------------------------------------------------ */
+/* File descriptors                                                   */
+
+FILLER(dup_x, PPME_SYSCALL_DUP_1_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* oldfd */
+}
+
+FILLER(dup2_x, PPME_SYSCALL_DUP2_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* oldfd */
+	rec_s64(r, (__s32)ARG1); /* newfd */
+}
+
+FILLER(dup3_x, PPME_SYSCALL_DUP3_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                 /* res */
+	rec_s64(r, (__s32)ARG0);                         /* oldfd */
+	rec_s64(r, (__s32)ARG1);                         /* newfd */
+	rec_u32(r, ARG2 & K_O_CLOEXEC ? PPM_FILE_O_CLOEXEC : 0); /* flags */
+}
+
+static __always_inline void pipe_params(struct rec *r, long ret, int *ufds)
+{
+	int fds[2] = {-1, -1};
+	if (ret == 0)
+		bpf_probe_read_user(fds, sizeof(fds), ufds);
+	rec_s64(r, ret);    /* res */
+	rec_s64(r, fds[0]); /* fd1 */
+	rec_s64(r, fds[1]); /* fd2 */
+	struct file *f = fd_file(fds[0]);
+	rec_u64(r, f ? BPF_CORE_READ(f, f_inode, i_ino) : 0); /* ino */
+}
+
+FILLER(pipe_x, PPME_SYSCALL_PIPE_X, CAT_OTHER)
+{
+	pipe_params(r, ret, (int *)ARG0);
+}
+
+FILLER(pipe2_x, PPME_SYSCALL_PIPE2_X, CAT_OTHER)
+{
+	pipe_params(r, ret, (int *)ARG0);
+	rec_u32(r, open_flags_to_scap((__u32)ARG1) & ~PPM_FILE_O_RDONLY); /* flags */
 }

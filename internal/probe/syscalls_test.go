@@ -1,0 +1,210 @@
+package probe
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/kestrel-project/kestrel/internal/event"
+)
+
+// rawPath calls a path syscall directly (x/sys/unix uses the *at forms).
+func rawPath(t *testing.T, nr uintptr, path string, a1, a2 uintptr) uintptr {
+	t.Helper()
+	p, err := unix.BytePtrFromString(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, errno := unix.Syscall(nr, uintptr(unsafe.Pointer(p)), a1, a2)
+	if errno != 0 {
+		t.Fatalf("syscall %d %s: %v", nr, path, errno)
+	}
+	return r
+}
+
+// raw2 calls a two-path syscall directly.
+func raw2(t *testing.T, nr uintptr, a, b string) {
+	t.Helper()
+	pa, _ := unix.BytePtrFromString(a)
+	pb, _ := unix.BytePtrFromString(b)
+	if _, _, errno := unix.Syscall(nr, uintptr(unsafe.Pointer(pa)), uintptr(unsafe.Pointer(pb)), 0); errno != 0 {
+		t.Fatalf("syscall %d %s %s: %v", nr, a, b, errno)
+	}
+}
+
+// syscallCase performs one real syscall and names the exit event it must
+// produce and strings its evt.args must contain.
+type syscallCase struct {
+	name  string
+	event uint16
+	do    func(t *testing.T, dir string)
+	want  []string
+}
+
+// TestSyscallFillers performs real syscalls in this process (traced: the
+// probe excludes another pid) and checks each exit event as Kestrel
+// renders its arguments, the way Falco's evt.args shows them.
+func TestSyscallFillers(t *testing.T) {
+	dir, err := os.MkdirTemp("", "kestrel-probe-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	at := func(n string) string { return filepath.Join(dir, n) }
+	touch := func(t *testing.T, n string) {
+		if err := os.WriteFile(at(n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []syscallCase{
+		{"open", event.OpenX, func(t *testing.T, d string) {
+			fd := rawPath(t, unix.SYS_OPEN, at("o1"), unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, 0o640)
+			unix.Close(int(fd))
+		}, []string{"name=" + at("o1"), "flags=", "O_TRUNC|O_CREAT|O_WRONLY|O_F_CREATED", "mode=0640"}},
+		{"openat2", event.Openat2X, func(t *testing.T, d string) {
+			fd, err := unix.Openat2(unix.AT_FDCWD, at("o1"), &unix.OpenHow{Flags: unix.O_RDONLY, Resolve: unix.RESOLVE_NO_SYMLINKS})
+			if err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fd)
+		}, []string{"dirfd=-100(AT_FDCWD)", "name=" + at("o1"), "resolve=8(RESOLVE_NO_SYMLINKS)"}},
+		{"creat", event.CreatX, func(t *testing.T, d string) {
+			fd := rawPath(t, unix.SYS_CREAT, at("c1"), 0o600, 0)
+			unix.Close(int(fd))
+		}, []string{"name=" + at("c1"), "mode=0600"}},
+		{"symlink", event.SymlinkX, func(t *testing.T, d string) {
+			raw2(t, unix.SYS_SYMLINK, "/etc/shadow", at("s1"))
+		}, []string{"res=0", "target=/etc/shadow", "linkpath=" + at("s1")}},
+		{"symlinkat", event.SymlinkatX, func(t *testing.T, d string) {
+			if err := unix.Symlinkat("/etc/passwd", unix.AT_FDCWD, at("s2")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"target=/etc/passwd", "linkdirfd=-100(AT_FDCWD)", "linkpath=" + at("s2")}},
+		{"link", event.LinkX2, func(t *testing.T, d string) {
+			touch(t, "l0")
+			raw2(t, unix.SYS_LINK, at("l0"), at("l1"))
+		}, []string{"res=0", "oldpath=" + at("l0"), "newpath=" + at("l1")}},
+		{"linkat", event.LinkatX2, func(t *testing.T, d string) {
+			if err := unix.Linkat(unix.AT_FDCWD, at("l0"), unix.AT_FDCWD, at("l2"), unix.AT_SYMLINK_FOLLOW); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"oldpath=" + at("l0"), "newpath=" + at("l2"), "flags=1024(AT_SYMLINK_FOLLOW)"}},
+		{"unlink", event.UnlinkX2, func(t *testing.T, d string) {
+			p, _ := unix.BytePtrFromString(at("missing"))
+			_, _, _ = unix.Syscall(unix.SYS_UNLINK, uintptr(unsafe.Pointer(p)), 0, 0)
+		}, []string{"res=-2(ENOENT)", "path=" + at("missing")}},
+		{"unlinkat", event.UnlinkatX2, func(t *testing.T, d string) {
+			if err := unix.Mkdir(at("d0"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := unix.Unlinkat(unix.AT_FDCWD, at("d0"), unix.AT_REMOVEDIR); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"res=0", "name=" + at("d0"), "flags=512(AT_REMOVEDIR)"}},
+		{"rename", event.RenameX, func(t *testing.T, d string) {
+			touch(t, "r0")
+			raw2(t, unix.SYS_RENAME, at("r0"), at("r1"))
+		}, []string{"oldpath=" + at("r0"), "newpath=" + at("r1")}},
+		{"renameat2", event.Renameat2X, func(t *testing.T, d string) {
+			if err := unix.Renameat2(unix.AT_FDCWD, at("r1"), unix.AT_FDCWD, at("r2"), unix.RENAME_NOREPLACE); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"oldpath=" + at("r1"), "newpath=" + at("r2"), "flags=1(RENAME_NOREPLACE)"}},
+		{"mkdir", event.MkdirX2, func(t *testing.T, d string) {
+			rawPath(t, unix.SYS_MKDIR, at("m1"), 0o750, 0)
+		}, []string{"res=0", "path=" + at("m1"), "mode=1E8"}},
+		{"mkdirat", event.MkdiratX, func(t *testing.T, d string) {
+			if err := unix.Mkdirat(unix.AT_FDCWD, at("m2"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"dirfd=-100(AT_FDCWD)", "path=" + at("m2")}},
+		{"rmdir", event.RmdirX2, func(t *testing.T, d string) {
+			rawPath(t, unix.SYS_RMDIR, at("m2"), 0, 0)
+		}, []string{"res=0", "path=" + at("m2")}},
+		{"chmod", event.ChmodX, func(t *testing.T, d string) {
+			rawPath(t, unix.SYS_CHMOD, at("l0"), 0o4755, 0)
+		}, []string{"filename=" + at("l0"), "S_ISUID"}},
+		{"fchmodat", event.FchmodatX, func(t *testing.T, d string) {
+			if err := unix.Fchmodat(unix.AT_FDCWD, at("l0"), 0o600, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"filename=" + at("l0"), "mode=0600(S_IWUSR|S_IRUSR)"}},
+		{"memfd_create", event.MemfdCreateX, func(t *testing.T, d string) {
+			fd, err := unix.MemfdCreate("kestrel-memfd", unix.MFD_CLOEXEC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fd)
+		}, []string{"name=kestrel-memfd", "flags=1(MFD_CLOEXEC)"}},
+		{"init_module", event.InitModuleX, func(t *testing.T, d string) {
+			img := []byte("not a kernel module")
+			args, _ := unix.BytePtrFromString("kestrel=1")
+			_, _, _ = unix.Syscall(unix.SYS_INIT_MODULE, uintptr(unsafe.Pointer(&img[0])), uintptr(len(img)),
+				uintptr(unsafe.Pointer(args)))
+		}, []string{"length=19", "uargs=kestrel=1"}},
+		{"finit_module", event.FinitModuleX, func(t *testing.T, d string) {
+			_ = unix.FinitModule(1000, "kestrel=2", 0)
+		}, []string{"fd=1000", "uargs=kestrel=2"}},
+		{"mount", event.MountX, func(t *testing.T, d string) {
+			_ = unix.Mount("none", at("no-such-dir"), "tmpfs", unix.MS_NOEXEC, "")
+		}, []string{"res=-2(ENOENT)", "dev=none", "dir=" + at("no-such-dir"), "type=tmpfs", "flags=8(NOEXEC)"}},
+		{"dup3", event.Dup3X, func(t *testing.T, d string) {
+			if err := unix.Dup3(0, 900, unix.O_CLOEXEC); err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(900)
+		}, []string{"oldfd=0", "newfd=900", "flags=4096(O_CLOEXEC)"}},
+		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
+			var p [2]int
+			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(p[0])
+			unix.Close(p[1])
+		}, []string{"res=0", "flags=64(O_NONBLOCK)"}},
+	}
+	var names []string
+	for _, c := range cases {
+		names = append(names, c.name)
+	}
+	// Trace this process: exclude pid 1 instead.
+	p := needProbe(t, Options{RingBytes: 4 << 20, ExcludeTgid: 1})
+	if unsupported, err := p.SetSyscalls(syscallsNamed(t, names...)); err != nil || !unsupported.IsEmpty() {
+		t.Fatalf("SetSyscalls: %v, unsupported %v", err, unsupported)
+	}
+	for _, c := range cases {
+		c.do(t, dir)
+	}
+	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool { return true })
+	for _, c := range cases {
+		var seen []string
+		found := false
+		for _, r := range recs {
+			if r.Type() != c.event {
+				continue
+			}
+			args := event.Args(r, nil, event.RenderOptions{})
+			seen = append(seen, args)
+			ok := true
+			for _, w := range c.want {
+				if !strings.Contains(args, w) {
+					ok = false
+				}
+			}
+			if ok {
+				found = true
+				if r.NParams() != len(event.Lookup(c.event).Params) {
+					t.Errorf("%s: %d params, want %d", c.name, r.NParams(), len(event.Lookup(c.event).Params))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no event with %q; seen:\n%s", c.name, c.want, strings.Join(seen, "\n"))
+		}
+	}
+}
