@@ -56,6 +56,7 @@ var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
 	"dup2":         func(o *kestrelObjects) *ebpf.Program { return o.Dup2X },
 	"dup3":         func(o *kestrelObjects) *ebpf.Program { return o.Dup3X },
 	"pipe":         func(o *kestrelObjects) *ebpf.Program { return o.PipeX },
+	"ptrace":       func(o *kestrelObjects) *ebpf.Program { return o.PtraceX },
 	"pipe2":        func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
 

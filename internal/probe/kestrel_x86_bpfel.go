@@ -90,6 +90,7 @@ const (
 	kestrelProgOpenatX          = "openat_x"
 	kestrelProgPipe2X           = "pipe2_x"
 	kestrelProgPipeX            = "pipe_x"
+	kestrelProgPtraceX          = "ptrace_x"
 	kestrelProgRenameX          = "rename_x"
 	kestrelProgRenameat2X       = "renameat2_x"
 	kestrelProgRenameatX        = "renameat_x"
@@ -194,6 +195,7 @@ type kestrelProgramSpecs struct {
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
 	Pipe2X           *ebpf.ProgramSpec `ebpf:"pipe2_x"`
 	PipeX            *ebpf.ProgramSpec `ebpf:"pipe_x"`
+	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
 	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
 	Renameat2X       *ebpf.ProgramSpec `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.ProgramSpec `ebpf:"renameat_x"`
@@ -332,6 +334,7 @@ type kestrelPrograms struct {
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
 	Pipe2X           *ebpf.Program `ebpf:"pipe2_x"`
 	PipeX            *ebpf.Program `ebpf:"pipe_x"`
+	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
 	RenameX          *ebpf.Program `ebpf:"rename_x"`
 	Renameat2X       *ebpf.Program `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.Program `ebpf:"renameat_x"`
@@ -393,6 +396,7 @@ func (p *kestrelPrograms) Close() error {
 		p.OpenatX,
 		p.Pipe2X,
 		p.PipeX,
+		p.PtraceX,
 		p.RenameX,
 		p.Renameat2X,
 		p.RenameatX,

@@ -159,6 +159,10 @@ func TestSyscallFillers(t *testing.T) {
 			}
 			unix.Close(900)
 		}, []string{"oldfd=0", "newfd=900", "flags=4096(O_CLOEXEC)"}},
+		{"ptrace", event.PtraceX, func(t *testing.T, d string) {
+			// PTRACE_ATTACH to a pid that does not exist fails with ESRCH.
+			_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_ATTACH, 999999999, 0, 0, 0, 0)
+		}, []string{"res=-3(ESRCH)", "request=11(PTRACE_ATTACH)", "pid=999999999"}},
 		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {

@@ -990,3 +990,86 @@ FILLER(pipe2_x, PPME_SYSCALL_PIPE2_X, CAT_OTHER)
 	pipe_params(r, ret, (int *)ARG0);
 	rec_u32(r, open_flags_to_scap((__u32)ARG1) & ~PPM_FILE_O_RDONLY); /* flags */
 }
+
+/* ------------------------------------------------------------------ */
+/* ptrace                                                             */
+
+static __always_inline __u16 ptrace_request_to_scap(long req)
+{
+	switch (req) {
+	case 0: return PPM_PTRACE_REQUESTS_PTRACE_TRACEME;
+	case 1: return PPM_PTRACE_REQUESTS_PTRACE_PEEKTEXT;
+	case 2: return PPM_PTRACE_REQUESTS_PTRACE_PEEKDATA;
+	case 3: return PPM_PTRACE_REQUESTS_PTRACE_PEEKUSR;
+	case 4: return PPM_PTRACE_REQUESTS_PTRACE_POKETEXT;
+	case 5: return PPM_PTRACE_REQUESTS_PTRACE_POKEDATA;
+	case 6: return PPM_PTRACE_REQUESTS_PTRACE_POKEUSR;
+	case 7: return PPM_PTRACE_REQUESTS_PTRACE_CONT;
+	case 8: return PPM_PTRACE_REQUESTS_PTRACE_KILL;
+	case 9: return PPM_PTRACE_REQUESTS_PTRACE_SINGLESTEP;
+	case 12: return PPM_PTRACE_REQUESTS_PTRACE_GETREGS;
+	case 13: return PPM_PTRACE_REQUESTS_PTRACE_SETREGS;
+	case 14: return PPM_PTRACE_REQUESTS_PTRACE_GETFPREGS;
+	case 15: return PPM_PTRACE_REQUESTS_PTRACE_SETFPREGS;
+	case 16: return PPM_PTRACE_REQUESTS_PTRACE_ATTACH;
+	case 17: return PPM_PTRACE_REQUESTS_PTRACE_DETACH;
+	case 18: return PPM_PTRACE_REQUESTS_PTRACE_GETFPXREGS;
+	case 19: return PPM_PTRACE_REQUESTS_PTRACE_SETFPXREGS;
+	case 21: return PPM_PTRACE_REQUESTS_PTRACE_OLDSETOPTIONS;
+	case 24: return PPM_PTRACE_REQUESTS_PTRACE_SYSCALL;
+	case 25: return PPM_PTRACE_REQUESTS_PTRACE_GET_THREAD_AREA;
+	case 26: return PPM_PTRACE_REQUESTS_PTRACE_SET_THREAD_AREA;
+	case 30: return PPM_PTRACE_REQUESTS_PTRACE_ARCH_PRCTL;
+	case 31: return PPM_PTRACE_REQUESTS_PTRACE_SYSEMU;
+	case 32: return PPM_PTRACE_REQUESTS_PTRACE_SYSEMU_SINGLESTEP;
+	case 33: return PPM_PTRACE_REQUESTS_PTRACE_SINGLEBLOCK;
+	case 0x4200: return PPM_PTRACE_REQUESTS_PTRACE_SETOPTIONS;
+	case 0x4201: return PPM_PTRACE_REQUESTS_PTRACE_GETEVENTMSG;
+	case 0x4202: return PPM_PTRACE_REQUESTS_PTRACE_GETSIGINFO;
+	case 0x4203: return PPM_PTRACE_REQUESTS_PTRACE_SETSIGINFO;
+	case 0x4204: return PPM_PTRACE_REQUESTS_PTRACE_GETREGSET;
+	case 0x4205: return PPM_PTRACE_REQUESTS_PTRACE_SETREGSET;
+	case 0x4206: return PPM_PTRACE_REQUESTS_PTRACE_SEIZE;
+	case 0x4207: return PPM_PTRACE_REQUESTS_PTRACE_INTERRUPT;
+	case 0x4208: return PPM_PTRACE_REQUESTS_PTRACE_LISTEN;
+	case 0x4209: return PPM_PTRACE_REQUESTS_PTRACE_PEEKSIGINFO;
+	case 0x420a: return PPM_PTRACE_REQUESTS_PTRACE_GETSIGMASK;
+	case 0x420b: return PPM_PTRACE_REQUESTS_PTRACE_SETSIGMASK;
+	}
+	return PPM_PTRACE_REQUESTS_PTRACE_UNKNOWN;
+}
+
+#define PTRACE_IDX_UINT64 0
+#define PTRACE_IDX_SIGTYPE 1
+
+/* A PT_DYN parameter of the ptrace_dynamic_param table. */
+static __always_inline void rec_ptrace_u64(struct rec *r, __u64 v)
+{
+	r->buf[r->pos & EVENT_MASK] = PTRACE_IDX_UINT64;
+	*(__u64 *)&r->buf[(r->pos + 1) & EVENT_MASK] = v;
+	rec_len(r, 9);
+}
+
+FILLER(ptrace_x, PPME_SYSCALL_PTRACE_X, CAT_OTHER)
+{
+	__u16 req = ptrace_request_to_scap((long)ARG0);
+	rec_s64(r, ret);                             /* res */
+	rec_ptrace_u64(r, ret < 0 ? 0 : ARG2);       /* addr */
+	if (ret < 0) {
+		rec_ptrace_u64(r, 0);                /* data */
+	} else if (req == PPM_PTRACE_REQUESTS_PTRACE_PEEKTEXT || req == PPM_PTRACE_REQUESTS_PTRACE_PEEKDATA ||
+		   req == PPM_PTRACE_REQUESTS_PTRACE_PEEKUSR) {
+		__u64 v = 0;
+		bpf_probe_read_user(&v, sizeof(v), (void *)ARG3);
+		rec_ptrace_u64(r, v);                /* data: the word read */
+	} else if (req == PPM_PTRACE_REQUESTS_PTRACE_CONT || req == PPM_PTRACE_REQUESTS_PTRACE_SINGLESTEP ||
+		   req == PPM_PTRACE_REQUESTS_PTRACE_DETACH || req == PPM_PTRACE_REQUESTS_PTRACE_SYSCALL) {
+		r->buf[r->pos & EVENT_MASK] = PTRACE_IDX_SIGTYPE;
+		r->buf[(r->pos + 1) & EVENT_MASK] = (__u8)ARG3;
+		rec_len(r, 2);                       /* data: the signal */
+	} else {
+		rec_ptrace_u64(r, ARG3);             /* data */
+	}
+	rec_u16(r, req);                             /* request */
+	rec_s64(r, (__s32)ARG1);                     /* pid */
+}
