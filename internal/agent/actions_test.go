@@ -138,18 +138,17 @@ func TestFalcoRulesLive(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	})
 	lines := strings.Split(out, "\n")
+	// Other processes on the machine may raise alerts too: each rule must
+	// have fired at least once for the process of the action.
 	for _, w := range want {
 		found := false
 		for _, l := range lines {
-			if strings.Contains(l, `"rule":"`+w.rule+`"`) {
+			if strings.Contains(l, `"rule":"`+w.rule+`"`) && strings.Contains(l, `"proc.name":"`+w.proc) {
 				found = true
-				if !strings.Contains(l, `"proc.name":"`+w.proc) {
-					t.Errorf("%s: alert for another process than %s: %s", w.rule, w.proc, l)
-				}
 			}
 		}
 		if !found {
-			t.Errorf("%s: no alert", w.rule)
+			t.Errorf("%s: no alert for %s", w.rule, w.proc)
 		}
 	}
 	if t.Failed() {

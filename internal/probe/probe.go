@@ -53,6 +53,9 @@ type Probe struct {
 
 	mu      sync.Mutex
 	enabled map[int]bool // native syscall numbers in the interesting map
+
+	// stopMu orders Stop, which may run on any goroutine, with Close.
+	stopMu sync.Mutex
 }
 
 // ErrClosed is returned by Next once Close was called.
@@ -260,6 +263,8 @@ func (p *Probe) Next() ([]byte, int, error) {
 // Stop makes a blocked Next return ErrClosed; it is safe from another
 // goroutine.
 func (p *Probe) Stop() {
+	p.stopMu.Lock()
+	defer p.stopMu.Unlock()
 	if p.stopfd >= 0 {
 		var one [8]byte
 		binary.LittleEndian.PutUint64(one[:], 1)
@@ -348,10 +353,12 @@ func (p *Probe) Close() error {
 		errs = append(errs, unix.Close(p.epfd))
 		p.epfd = -1
 	}
+	p.stopMu.Lock()
 	if p.stopfd >= 0 {
 		errs = append(errs, unix.Close(p.stopfd))
 		p.stopfd = -1
 	}
+	p.stopMu.Unlock()
 	return errors.Join(errs...)
 }
 
