@@ -57,6 +57,15 @@ var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
 	"dup3":         func(o *kestrelObjects) *ebpf.Program { return o.Dup3X },
 	"pipe":         func(o *kestrelObjects) *ebpf.Program { return o.PipeX },
 	"ptrace":       func(o *kestrelObjects) *ebpf.Program { return o.PtraceX },
+	"socket":       func(o *kestrelObjects) *ebpf.Program { return o.SocketX },
+	"bind":         func(o *kestrelObjects) *ebpf.Program { return o.BindX },
+	"connect":      func(o *kestrelObjects) *ebpf.Program { return o.ConnectX },
+	"accept":       func(o *kestrelObjects) *ebpf.Program { return o.AcceptX },
+	"accept4":      func(o *kestrelObjects) *ebpf.Program { return o.Accept4X },
+	"listen":       func(o *kestrelObjects) *ebpf.Program { return o.ListenX },
+	"sendto":       func(o *kestrelObjects) *ebpf.Program { return o.SendtoX },
+	"recvfrom":     func(o *kestrelObjects) *ebpf.Program { return o.RecvfromX },
+	"shutdown":     func(o *kestrelObjects) *ebpf.Program { return o.ShutdownX },
 	"pipe2":        func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
 

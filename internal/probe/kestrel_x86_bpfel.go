@@ -51,6 +51,9 @@ const (
 	kestrelMapRings             = "rings"
 	kestrelMapScratchMap        = "scratch_map"
 	kestrelMapSysExitTails      = "sys_exit_tails"
+	kestrelProgAccept4X         = "accept4_x"
+	kestrelProgAcceptX          = "accept_x"
+	kestrelProgBindX            = "bind_x"
 	kestrelProgChdirX           = "chdir_x"
 	kestrelProgChmodX           = "chmod_x"
 	kestrelProgChrootX          = "chroot_x"
@@ -59,6 +62,7 @@ const (
 	kestrelProgCloneC           = "clone_c"
 	kestrelProgCloneX           = "clone_x"
 	kestrelProgCloseX           = "close_x"
+	kestrelProgConnectX         = "connect_x"
 	kestrelProgCreatX           = "creat_x"
 	kestrelProgDup2X            = "dup2_x"
 	kestrelProgDup3X            = "dup3_x"
@@ -81,6 +85,7 @@ const (
 	kestrelProgInitModuleX      = "init_module_x"
 	kestrelProgLinkX            = "link_x"
 	kestrelProgLinkatX          = "linkat_x"
+	kestrelProgListenX          = "listen_x"
 	kestrelProgMemfdCreateX     = "memfd_create_x"
 	kestrelProgMkdirX           = "mkdir_x"
 	kestrelProgMkdiratX         = "mkdirat_x"
@@ -91,17 +96,21 @@ const (
 	kestrelProgPipe2X           = "pipe2_x"
 	kestrelProgPipeX            = "pipe_x"
 	kestrelProgPtraceX          = "ptrace_x"
+	kestrelProgRecvfromX        = "recvfrom_x"
 	kestrelProgRenameX          = "rename_x"
 	kestrelProgRenameat2X       = "renameat2_x"
 	kestrelProgRenameatX        = "renameat_x"
 	kestrelProgRmdirX           = "rmdir_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
+	kestrelProgSendtoX          = "sendto_x"
 	kestrelProgSetgidX          = "setgid_x"
 	kestrelProgSetresgidX       = "setresgid_x"
 	kestrelProgSetresuidX       = "setresuid_x"
 	kestrelProgSetsidX          = "setsid_x"
 	kestrelProgSetuidX          = "setuid_x"
+	kestrelProgShutdownX        = "shutdown_x"
+	kestrelProgSocketX          = "socket_x"
 	kestrelProgSymlinkX         = "symlink_x"
 	kestrelProgSymlinkatX       = "symlinkat_x"
 	kestrelProgSysExit          = "sys_exit"
@@ -111,6 +120,7 @@ const (
 	kestrelProgVforkX           = "vfork_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
 	kestrelVarSelfTgid          = "self_tgid"
+	kestrelVarSnaplen           = "snaplen"
 	kestrelVarWakeupBytes       = "wakeup_bytes"
 )
 
@@ -156,6 +166,9 @@ type kestrelSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelProgramSpecs struct {
+	Accept4X         *ebpf.ProgramSpec `ebpf:"accept4_x"`
+	AcceptX          *ebpf.ProgramSpec `ebpf:"accept_x"`
+	BindX            *ebpf.ProgramSpec `ebpf:"bind_x"`
 	ChdirX           *ebpf.ProgramSpec `ebpf:"chdir_x"`
 	ChmodX           *ebpf.ProgramSpec `ebpf:"chmod_x"`
 	ChrootX          *ebpf.ProgramSpec `ebpf:"chroot_x"`
@@ -164,6 +177,7 @@ type kestrelProgramSpecs struct {
 	CloneC           *ebpf.ProgramSpec `ebpf:"clone_c"`
 	CloneX           *ebpf.ProgramSpec `ebpf:"clone_x"`
 	CloseX           *ebpf.ProgramSpec `ebpf:"close_x"`
+	ConnectX         *ebpf.ProgramSpec `ebpf:"connect_x"`
 	CreatX           *ebpf.ProgramSpec `ebpf:"creat_x"`
 	Dup2X            *ebpf.ProgramSpec `ebpf:"dup2_x"`
 	Dup3X            *ebpf.ProgramSpec `ebpf:"dup3_x"`
@@ -186,6 +200,7 @@ type kestrelProgramSpecs struct {
 	InitModuleX      *ebpf.ProgramSpec `ebpf:"init_module_x"`
 	LinkX            *ebpf.ProgramSpec `ebpf:"link_x"`
 	LinkatX          *ebpf.ProgramSpec `ebpf:"linkat_x"`
+	ListenX          *ebpf.ProgramSpec `ebpf:"listen_x"`
 	MemfdCreateX     *ebpf.ProgramSpec `ebpf:"memfd_create_x"`
 	MkdirX           *ebpf.ProgramSpec `ebpf:"mkdir_x"`
 	MkdiratX         *ebpf.ProgramSpec `ebpf:"mkdirat_x"`
@@ -196,17 +211,21 @@ type kestrelProgramSpecs struct {
 	Pipe2X           *ebpf.ProgramSpec `ebpf:"pipe2_x"`
 	PipeX            *ebpf.ProgramSpec `ebpf:"pipe_x"`
 	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
+	RecvfromX        *ebpf.ProgramSpec `ebpf:"recvfrom_x"`
 	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
 	Renameat2X       *ebpf.ProgramSpec `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.ProgramSpec `ebpf:"renameat_x"`
 	RmdirX           *ebpf.ProgramSpec `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SendtoX          *ebpf.ProgramSpec `ebpf:"sendto_x"`
 	SetgidX          *ebpf.ProgramSpec `ebpf:"setgid_x"`
 	SetresgidX       *ebpf.ProgramSpec `ebpf:"setresgid_x"`
 	SetresuidX       *ebpf.ProgramSpec `ebpf:"setresuid_x"`
 	SetsidX          *ebpf.ProgramSpec `ebpf:"setsid_x"`
 	SetuidX          *ebpf.ProgramSpec `ebpf:"setuid_x"`
+	ShutdownX        *ebpf.ProgramSpec `ebpf:"shutdown_x"`
+	SocketX          *ebpf.ProgramSpec `ebpf:"socket_x"`
 	SymlinkX         *ebpf.ProgramSpec `ebpf:"symlink_x"`
 	SymlinkatX       *ebpf.ProgramSpec `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
@@ -236,6 +255,7 @@ type kestrelMapSpecs struct {
 type kestrelVariableSpecs struct {
 	BootTimeNs  *ebpf.VariableSpec `ebpf:"boot_time_ns"`
 	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
+	Snaplen     *ebpf.VariableSpec `ebpf:"snaplen"`
 	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -288,6 +308,7 @@ func (m *kestrelMaps) Close() error {
 type kestrelVariables struct {
 	BootTimeNs  *ebpf.Variable `ebpf:"boot_time_ns"`
 	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
+	Snaplen     *ebpf.Variable `ebpf:"snaplen"`
 	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -295,6 +316,9 @@ type kestrelVariables struct {
 //
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelPrograms struct {
+	Accept4X         *ebpf.Program `ebpf:"accept4_x"`
+	AcceptX          *ebpf.Program `ebpf:"accept_x"`
+	BindX            *ebpf.Program `ebpf:"bind_x"`
 	ChdirX           *ebpf.Program `ebpf:"chdir_x"`
 	ChmodX           *ebpf.Program `ebpf:"chmod_x"`
 	ChrootX          *ebpf.Program `ebpf:"chroot_x"`
@@ -303,6 +327,7 @@ type kestrelPrograms struct {
 	CloneC           *ebpf.Program `ebpf:"clone_c"`
 	CloneX           *ebpf.Program `ebpf:"clone_x"`
 	CloseX           *ebpf.Program `ebpf:"close_x"`
+	ConnectX         *ebpf.Program `ebpf:"connect_x"`
 	CreatX           *ebpf.Program `ebpf:"creat_x"`
 	Dup2X            *ebpf.Program `ebpf:"dup2_x"`
 	Dup3X            *ebpf.Program `ebpf:"dup3_x"`
@@ -325,6 +350,7 @@ type kestrelPrograms struct {
 	InitModuleX      *ebpf.Program `ebpf:"init_module_x"`
 	LinkX            *ebpf.Program `ebpf:"link_x"`
 	LinkatX          *ebpf.Program `ebpf:"linkat_x"`
+	ListenX          *ebpf.Program `ebpf:"listen_x"`
 	MemfdCreateX     *ebpf.Program `ebpf:"memfd_create_x"`
 	MkdirX           *ebpf.Program `ebpf:"mkdir_x"`
 	MkdiratX         *ebpf.Program `ebpf:"mkdirat_x"`
@@ -335,17 +361,21 @@ type kestrelPrograms struct {
 	Pipe2X           *ebpf.Program `ebpf:"pipe2_x"`
 	PipeX            *ebpf.Program `ebpf:"pipe_x"`
 	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
+	RecvfromX        *ebpf.Program `ebpf:"recvfrom_x"`
 	RenameX          *ebpf.Program `ebpf:"rename_x"`
 	Renameat2X       *ebpf.Program `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.Program `ebpf:"renameat_x"`
 	RmdirX           *ebpf.Program `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
+	SendtoX          *ebpf.Program `ebpf:"sendto_x"`
 	SetgidX          *ebpf.Program `ebpf:"setgid_x"`
 	SetresgidX       *ebpf.Program `ebpf:"setresgid_x"`
 	SetresuidX       *ebpf.Program `ebpf:"setresuid_x"`
 	SetsidX          *ebpf.Program `ebpf:"setsid_x"`
 	SetuidX          *ebpf.Program `ebpf:"setuid_x"`
+	ShutdownX        *ebpf.Program `ebpf:"shutdown_x"`
+	SocketX          *ebpf.Program `ebpf:"socket_x"`
 	SymlinkX         *ebpf.Program `ebpf:"symlink_x"`
 	SymlinkatX       *ebpf.Program `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
@@ -357,6 +387,9 @@ type kestrelPrograms struct {
 
 func (p *kestrelPrograms) Close() error {
 	return _KestrelClose(
+		p.Accept4X,
+		p.AcceptX,
+		p.BindX,
 		p.ChdirX,
 		p.ChmodX,
 		p.ChrootX,
@@ -365,6 +398,7 @@ func (p *kestrelPrograms) Close() error {
 		p.CloneC,
 		p.CloneX,
 		p.CloseX,
+		p.ConnectX,
 		p.CreatX,
 		p.Dup2X,
 		p.Dup3X,
@@ -387,6 +421,7 @@ func (p *kestrelPrograms) Close() error {
 		p.InitModuleX,
 		p.LinkX,
 		p.LinkatX,
+		p.ListenX,
 		p.MemfdCreateX,
 		p.MkdirX,
 		p.MkdiratX,
@@ -397,17 +432,21 @@ func (p *kestrelPrograms) Close() error {
 		p.Pipe2X,
 		p.PipeX,
 		p.PtraceX,
+		p.RecvfromX,
 		p.RenameX,
 		p.Renameat2X,
 		p.RenameatX,
 		p.RmdirX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
+		p.SendtoX,
 		p.SetgidX,
 		p.SetresgidX,
 		p.SetresuidX,
 		p.SetsidX,
 		p.SetuidX,
+		p.ShutdownX,
+		p.SocketX,
 		p.SymlinkX,
 		p.SymlinkatX,
 		p.SysExit,

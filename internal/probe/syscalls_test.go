@@ -1,6 +1,8 @@
 package probe
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,6 +211,90 @@ func TestSyscallFillers(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no event with %q; seen:\n%s", c.name, c.want, strings.Join(seen, "\n"))
+		}
+	}
+}
+
+// TestSocketFillers: a TCP connection on loopback (socket, bind, listen,
+// connect, accept4) and a UDP datagram (sendto, recvfrom), with the
+// tuples taken from the kernel's sockets.
+func TestSocketFillers(t *testing.T) {
+	p := needProbe(t, Options{RingBytes: 4 << 20, ExcludeTgid: 1})
+	if unsupported, err := p.SetSyscalls(syscallsNamed(t, "socket", "bind", "listen", "connect", "accept", "accept4",
+		"sendto", "recvfrom")); err != nil || !unsupported.IsEmpty() {
+		t.Fatalf("SetSyscalls: %v, unsupported %v", err, unsupported)
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	lport := ln.Addr().(*net.TCPAddr).Port
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cport := c.LocalAddr().(*net.TCPAddr).Port
+	(<-accepted).Close()
+	c.Close()
+
+	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(s)
+	uport := u.LocalAddr().(*net.UDPAddr).Port
+	if err := unix.Sendto(s, []byte("kestrel-udp"), 0, &unix.SockaddrInet4{Port: uport, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if _, _, err := u.ReadFromUDP(buf); err != nil {
+		t.Fatal(err)
+	}
+
+	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool { return true })
+	tuple := fmt.Sprintf("127.0.0.1:%d->127.0.0.1:%d", cport, lport)
+	wants := []struct {
+		name string
+		code uint16
+		want []string
+	}{
+		{"listen", event.ListenX, []string{"res=0", "backlog="}},
+		{"bind", event.BindX, []string{"res=0", "addr=127.0.0.1:0"}},
+		{"connect", event.ConnectX, []string{"tuple=" + tuple, fmt.Sprintf("addr=127.0.0.1:%d", lport)}},
+		{"accept4", event.Accept4X6, []string{"tuple=" + tuple, "queuemax="}},
+		{"socket", event.SocketX, []string{"domain=2(AF_INET)"}},
+		{"sendto", event.SendtoX, []string{"res=11", "data=kestrel-udp", fmt.Sprintf("->127.0.0.1:%d", uport)}},
+	}
+	for _, w := range wants {
+		var seen []string
+		found := false
+		for _, r := range recs {
+			if r.Type() != w.code {
+				continue
+			}
+			args := event.Args(r, nil, event.RenderOptions{})
+			seen = append(seen, args)
+			all := true
+			for _, s := range w.want {
+				all = all && strings.Contains(args, s)
+			}
+			found = found || all
+		}
+		if !found {
+			t.Errorf("%s: no event with %q; seen:\n%s", w.name, w.want, strings.Join(seen, "\n"))
 		}
 	}
 }

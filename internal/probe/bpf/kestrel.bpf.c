@@ -9,6 +9,7 @@
  */
 #include "record.h"
 #include "task.h"
+#include "net.h"
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -1072,4 +1073,115 @@ FILLER(ptrace_x, PPME_SYSCALL_PTRACE_X, CAT_OTHER)
 	}
 	rec_u16(r, req);                             /* request */
 	rec_s64(r, (__s32)ARG1);                     /* pid */
+}
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                            */
+
+#define K_SOCK_NONBLOCK 04000
+#define K_SOCK_CLOEXEC 02000000
+#define K_EINPROGRESS 115
+
+FILLER(socket_x, PPME_SOCKET_SOCKET_X, CAT_OTHER)
+{
+	__u32 type = (__u32)ARG1;
+	__u32 flags = 0;
+	if (type & K_SOCK_NONBLOCK)
+		flags |= PPM_FILE_O_NONBLOCK;
+	if (type & K_SOCK_CLOEXEC)
+		flags |= PPM_FILE_O_CLOEXEC;
+	rec_s64(r, ret);          /* fd */
+	rec_u32(r, (__u32)ARG0);  /* domain (PPM families are the kernel's) */
+	rec_u32(r, type);         /* type */
+	rec_u32(r, (__u32)ARG2);  /* proto */
+	rec_u32(r, flags);        /* flags */
+}
+
+FILLER(bind_x, PPME_SOCKET_BIND_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                   /* res */
+	rec_sockaddr_user(r, (const void *)ARG1, (long)ARG2); /* addr */
+	rec_s64(r, (__s32)ARG0);                           /* fd */
+}
+
+FILLER(connect_x, PPME_SOCKET_CONNECT_X, CAT_CONNECT)
+{
+	long fd = (__s32)ARG0;
+	rec_s64(r, ret); /* res */
+	if (ret == 0 || ret == -K_EINPROGRESS)
+		rec_socktuple(r, fd, OUTBOUND, (const void *)ARG1); /* tuple */
+	else
+		rec_empty(r);
+	rec_s64(r, fd);                                    /* fd */
+	rec_sockaddr_user(r, (const void *)ARG1, (long)ARG2); /* addr */
+}
+
+/* accept's backlog figures, from the listening socket. */
+static __always_inline void rec_backlog(struct rec *r, long listen_fd)
+{
+	struct socket *sock = fd_socket(listen_fd);
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	__u32 len = 0, max = 0;
+	if (sk) {
+		len = BPF_CORE_READ(sk, sk_ack_backlog);
+		max = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	}
+	rec_u8(r, max ? (__u8)(len * 100 / max) : 0); /* queuepct */
+	rec_u32(r, len);                               /* queuelen */
+	rec_u32(r, max);                               /* queuemax */
+}
+
+FILLER(accept_x, PPME_SOCKET_ACCEPT_5_X, CAT_OTHER)
+{
+	rec_s64(r, ret); /* fd */
+	if (ret >= 0)
+		rec_socktuple(r, ret, INBOUND, NULL); /* tuple */
+	else
+		rec_empty(r);
+	rec_backlog(r, (__s32)ARG0);
+}
+
+FILLER(accept4_x, PPME_SOCKET_ACCEPT4_6_X, CAT_OTHER)
+{
+	rec_s64(r, ret); /* fd */
+	if (ret >= 0)
+		rec_socktuple(r, ret, INBOUND, NULL); /* tuple */
+	else
+		rec_empty(r);
+	rec_backlog(r, (__s32)ARG0);
+	rec_u32(r, (__u32)ARG3); /* flags */
+}
+
+FILLER(listen_x, PPME_SOCKET_LISTEN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);          /* res */
+	rec_s64(r, (__s32)ARG0);  /* fd */
+	rec_u32(r, (__u32)ARG1);  /* backlog */
+}
+
+FILLER(sendto_x, PPME_SOCKET_SENDTO_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	rec_s64(r, ret);                                   /* res */
+	rec_user_buf(r, (const void *)ARG1, ret > 0 ? ret : 0); /* data */
+	rec_s64(r, fd);                                    /* fd */
+	rec_u32(r, (__u32)ARG2);                           /* size */
+	rec_socktuple(r, fd, OUTBOUND, (const void *)ARG4); /* tuple */
+}
+
+FILLER(recvfrom_x, PPME_SOCKET_RECVFROM_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	rec_s64(r, ret);                                   /* res */
+	rec_user_buf(r, (const void *)ARG1, ret > 0 ? ret : 0); /* data */
+	rec_socktuple(r, fd, INBOUND, NULL);               /* tuple */
+	rec_s64(r, fd);                                    /* fd */
+	rec_u32(r, (__u32)ARG2);                           /* size */
+}
+
+FILLER(shutdown_x, PPME_SOCKET_SHUTDOWN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);          /* res */
+	rec_s64(r, (__s32)ARG0);  /* fd */
+	rec_u8(r, ARG1 <= 2 ? (__u8)ARG1 : 0xff); /* how */
 }
