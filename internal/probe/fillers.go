@@ -81,3 +81,13 @@ var fillers = func() map[int]func(*kestrelObjects) *ebpf.Program {
 	}
 	return m
 }()
+
+// SupportedSyscalls is every syscall the probe can capture.
+func SupportedSyscalls() event.SyscallSet {
+	var s event.SyscallSet
+	for name := range fillerProgs {
+		sc, _ := event.SyscallByName(name)
+		s.Add(sc)
+	}
+	return s
+}

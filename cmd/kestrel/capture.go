@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/inspect"
+	"github.com/kestrel-project/kestrel/internal/probe"
+	"github.com/kestrel-project/kestrel/internal/rules/lang"
+	"github.com/kestrel-project/kestrel/internal/selection"
+)
+
+// newCaptureCommand is `kestrel capture -w FILE [--duration D] [filter]`.
+func newCaptureCommand(stdout, stderr io.Writer) *cobra.Command {
+	var path string
+	var duration time.Duration
+	var compat bool
+	cmd := &cobra.Command{
+		Use:   "capture -w FILE.scap [--duration D] [filter]",
+		Short: "Record live events to a capture file (replay it with kestrel replay or sysdig -r)",
+		Long: `Record this host's events through the eBPF probe into a capture file, until
+SIGINT or SIGTERM or the duration passes: first the running processes,
+their files and the users, then every syscall the probe captures, or only
+the events a filter (Falco's condition syntax) matches. A name ending in .gz
+is compressed. --sysdig-compat writes the process list in the older layout
+Debian's sysdig 0.29 reads.`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if path == "" {
+				return &exitError{code: 1, msg: "capture needs -w FILE"}
+			}
+			cfg := agent.CaptureConfig{Path: path, SysdigCompat: compat, Seed: seedFromProc,
+				Syscalls: selection.StateSet().Union(probe.SupportedSyscalls()),
+				Unsupported: func(s event.SyscallSet) {
+					fmt.Fprintf(stderr, "The probe cannot capture these syscalls yet: %s\n", strings.Join(selection.Names(s), ", "))
+				}}
+			if len(args) > 0 {
+				text := strings.Join(args, " ")
+				expr, err := lang.Parse(text)
+				if err != nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}
+				}
+				src, _ := fields.NewDefault().Source(fields.SyscallSource)
+				comp := engine.NewCompiler(src, inspect.Binder{}, event.NewResolver())
+				cond, _, err := comp.Compile(expr)
+				if err != nil {
+					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}
+				}
+				cfg.Filter, cfg.Compiler = cond, comp
+			}
+			ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer cancel()
+			if duration > 0 {
+				var stop context.CancelFunc
+				ctx, stop = context.WithTimeout(ctx, duration)
+				defer stop()
+			}
+			res, err := agent.Capture(ctx, cfg)
+			if res != nil {
+				fmt.Fprintf(stderr, "Captured %d events to %s (%d seen, %d lost in the kernel)\n",
+					res.Written, path, res.Events, res.Counters.Drops())
+			}
+			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&path, "write", "w", "", "capture file to write")
+	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after this long (for example 10s; 0: until SIGINT or SIGTERM)")
+	cmd.Flags().BoolVar(&compat, "sysdig-compat", false, "write the layout sysdig 0.29 reads")
+	return cmd
+}

@@ -1,0 +1,127 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kestrel-project/kestrel/internal/capture/scap"
+	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/inspect"
+	"github.com/kestrel-project/kestrel/internal/probe"
+	"github.com/kestrel-project/kestrel/internal/state"
+)
+
+// CaptureConfig is what Capture needs.
+type CaptureConfig struct {
+	// Path is the capture file; a name ending in .gz is compressed.
+	Path string
+	// SysdigCompat writes the process list in the layout readers built on
+	// libraries before 0.10 (such as Debian's sysdig 0.29) understand.
+	SysdigCompat bool
+	// Filter keeps only the events it matches (all when nil); it is
+	// compiled with Compiler, whose frames it evaluates on.
+	Filter   engine.Cond
+	Compiler *engine.Compiler
+	Syscalls event.SyscallSet
+	Probe    probe.Options
+	Seed     func() (*Snapshot, error)
+	Ready    func()
+	// Unsupported receives the selected syscalls the probe cannot capture.
+	Unsupported func(event.SyscallSet)
+}
+
+// CaptureResult counts what a capture saw.
+type CaptureResult struct {
+	Events   uint64 // records read from the probe
+	Written  uint64 // events written (those the filter matched)
+	Counters probe.Counters
+}
+
+// Capture records live events to a capture file until ctx is done: the
+// system's snapshot first (the process, fd, user and interface lists),
+// then every event, or those the filter matches. The state is kept up to
+// date with every event either way, so the filter sees what replay will.
+func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
+	var snap *Snapshot
+	if cfg.Seed != nil {
+		s, err := cfg.Seed()
+		if err != nil {
+			return nil, fmt.Errorf("reading the system's state: %w", err)
+		}
+		snap = s
+	}
+	p, err := probe.Load(cfg.Probe)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	w, err := scap.Create(cfg.Path, scap.WriterOptions{Gzip: len(cfg.Path) > 3 && cfg.Path[len(cfg.Path)-3:] == ".gz",
+		LegacyLayout: cfg.SysdigCompat})
+	if err != nil {
+		return nil, err
+	}
+	in := inspect.New(state.Options{}, "")
+	if snap != nil {
+		in.Seed(snap.Threads, snap.Users, snap.Groups)
+		in.State.SetInterfaces(snap.Interfaces)
+		werr := w.WriteSnapshot(&scap.Snapshot{Threads: snap.Threads, Users: snap.Users, Groups: snap.Groups,
+			Interfaces: snap.Interfaces})
+		if werr != nil {
+			w.Close()
+			return nil, werr
+		}
+	}
+	if err := w.Begin(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	unsupported, err := p.SetSyscalls(cfg.Syscalls)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if cfg.Unsupported != nil && !unsupported.IsEmpty() {
+		cfg.Unsupported(unsupported)
+	}
+	stop := context.AfterFunc(ctx, p.Stop)
+	defer stop()
+	if cfg.Ready != nil {
+		cfg.Ready()
+	}
+	res := &CaptureResult{}
+	var frame *engine.Frame
+	if cfg.Filter != nil {
+		frame = cfg.Compiler.NewFrame()
+	}
+	var rec event.Record
+	for {
+		raw, cpu, err := p.Next()
+		if errors.Is(err, probe.ErrClosed) {
+			break
+		}
+		if err != nil {
+			w.Close()
+			return res, err
+		}
+		if rec.Parse(raw) != nil {
+			continue
+		}
+		res.Events++
+		ev := in.Next(&rec, uint16(cpu), 0)
+		if frame != nil {
+			frame.Reset(ev)
+			if !cfg.Filter(frame) {
+				continue
+			}
+		}
+		if err := w.WriteEvent(raw, uint16(cpu), 0); err != nil {
+			w.Close()
+			return res, err
+		}
+		res.Written++
+	}
+	res.Counters, _ = p.Counters()
+	return res, w.Close()
+}
