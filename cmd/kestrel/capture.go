@@ -68,8 +68,8 @@ Debian's sysdig 0.29 reads.`,
 			}
 			res, err := agent.Capture(ctx, cfg)
 			if res != nil {
-				fmt.Fprintf(stderr, "Captured %d events to %s (%d seen, %d lost in the kernel)\n",
-					res.Written, path, res.Events, res.Counters.Drops())
+				fmt.Fprintf(stderr, "Captured %d events to %s (%d more for the state only; %d seen, %d lost in the kernel)\n",
+					res.Written, path, res.StateOnly, res.Events, res.Counters.Drops())
 			}
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}

@@ -34,14 +34,18 @@ type CaptureConfig struct {
 
 // CaptureResult counts what a capture saw.
 type CaptureResult struct {
-	Events   uint64 // records read from the probe
-	Written  uint64 // events written (those the filter matched)
-	Counters probe.Counters
+	Events  uint64 // records read from the probe
+	Written uint64 // events written (those the filter matched)
+	// StateOnly counts events written only for the state (flagged so
+	// that readers update their tables without showing them).
+	StateOnly uint64
+	Counters  probe.Counters
 }
 
 // Capture records live events to a capture file until ctx is done: the
 // system's snapshot first (the process, fd, user and interface lists),
-// then every event, or those the filter matches. The state is kept up to
+// then every event, or those the filter matches plus, flagged state-only,
+// the events that change the state. The state is kept up to
 // date with every event either way, so the filter sees what replay will.
 func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 	var snap *Snapshot
@@ -110,17 +114,29 @@ func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 		}
 		res.Events++
 		ev := in.Next(&rec, uint16(cpu), 0)
+		var flags uint32
 		if frame != nil {
 			frame.Reset(ev)
 			if !cfg.Filter(frame) {
-				continue
+				// Events the state needs go in anyway, flagged state-only
+				// as libsinsp's dumper does, so a reader knows the
+				// processes and files of the events that matched.
+				info := rec.Info()
+				if info == nil || info.Flags&event.FlagModifiesState == 0 {
+					continue
+				}
+				flags = scap.FlagStateOnly
 			}
 		}
-		if err := w.WriteEvent(raw, uint16(cpu), 0); err != nil {
+		if err := w.WriteEvent(raw, uint16(cpu), flags); err != nil {
 			w.Close()
 			return res, err
 		}
-		res.Written++
+		if flags == 0 {
+			res.Written++
+		} else {
+			res.StateOnly++
+		}
 	}
 	res.Counters, _ = p.Counters()
 	return res, w.Close()
