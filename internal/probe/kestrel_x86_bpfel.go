@@ -54,19 +54,26 @@ const (
 	kestrelProgAccept4X         = "accept4_x"
 	kestrelProgAcceptX          = "accept_x"
 	kestrelProgBindX            = "bind_x"
+	kestrelProgCapsetX          = "capset_x"
 	kestrelProgChdirX           = "chdir_x"
 	kestrelProgChmodX           = "chmod_x"
+	kestrelProgChownX           = "chown_x"
 	kestrelProgChrootX          = "chroot_x"
 	kestrelProgClone3X          = "clone3_x"
 	kestrelProgCloneB           = "clone_b"
 	kestrelProgCloneC           = "clone_c"
 	kestrelProgCloneX           = "clone_x"
+	kestrelProgCloseRangeX      = "close_range_x"
 	kestrelProgCloseX           = "close_x"
 	kestrelProgConnectX         = "connect_x"
 	kestrelProgCreatX           = "creat_x"
 	kestrelProgDup2X            = "dup2_x"
 	kestrelProgDup3X            = "dup3_x"
 	kestrelProgDupX             = "dup_x"
+	kestrelProgEpollCreate1X    = "epoll_create1_x"
+	kestrelProgEpollCreateX     = "epoll_create_x"
+	kestrelProgEventfd2X        = "eventfd2_x"
+	kestrelProgEventfdX         = "eventfd_x"
 	kestrelProgExecFailB        = "exec_fail_b"
 	kestrelProgExecFailC        = "exec_fail_c"
 	kestrelProgExecFailD        = "exec_fail_d"
@@ -80,9 +87,15 @@ const (
 	kestrelProgFchdirX          = "fchdir_x"
 	kestrelProgFchmodX          = "fchmod_x"
 	kestrelProgFchmodatX        = "fchmodat_x"
+	kestrelProgFchownX          = "fchown_x"
+	kestrelProgFchownatX        = "fchownat_x"
+	kestrelProgFcntlX           = "fcntl_x"
 	kestrelProgFinitModuleX     = "finit_module_x"
 	kestrelProgForkX            = "fork_x"
 	kestrelProgInitModuleX      = "init_module_x"
+	kestrelProgInotifyInit1X    = "inotify_init1_x"
+	kestrelProgInotifyInitX     = "inotify_init_x"
+	kestrelProgLchownX          = "lchown_x"
 	kestrelProgLinkX            = "link_x"
 	kestrelProgLinkatX          = "linkat_x"
 	kestrelProgListenX          = "listen_x"
@@ -93,8 +106,12 @@ const (
 	kestrelProgOpenX            = "open_x"
 	kestrelProgOpenat2X         = "openat2_x"
 	kestrelProgOpenatX          = "openat_x"
+	kestrelProgPidfdGetfdX      = "pidfd_getfd_x"
+	kestrelProgPidfdOpenX       = "pidfd_open_x"
 	kestrelProgPipe2X           = "pipe2_x"
 	kestrelProgPipeX            = "pipe_x"
+	kestrelProgPrctlX           = "prctl_x"
+	kestrelProgPrlimit64X       = "prlimit64_x"
 	kestrelProgPtraceX          = "ptrace_x"
 	kestrelProgRecvfromX        = "recvfrom_x"
 	kestrelProgRenameX          = "rename_x"
@@ -105,18 +122,27 @@ const (
 	kestrelProgSchedProcessExit = "sched_process_exit"
 	kestrelProgSendtoX          = "sendto_x"
 	kestrelProgSetgidX          = "setgid_x"
+	kestrelProgSetpgidX         = "setpgid_x"
+	kestrelProgSetregidX        = "setregid_x"
 	kestrelProgSetresgidX       = "setresgid_x"
 	kestrelProgSetresuidX       = "setresuid_x"
+	kestrelProgSetreuidX        = "setreuid_x"
+	kestrelProgSetrlimitX       = "setrlimit_x"
 	kestrelProgSetsidX          = "setsid_x"
 	kestrelProgSetuidX          = "setuid_x"
 	kestrelProgShutdownX        = "shutdown_x"
+	kestrelProgSignalfd4X       = "signalfd4_x"
+	kestrelProgSignalfdX        = "signalfd_x"
 	kestrelProgSocketX          = "socket_x"
+	kestrelProgSocketpairX      = "socketpair_x"
 	kestrelProgSymlinkX         = "symlink_x"
 	kestrelProgSymlinkatX       = "symlinkat_x"
 	kestrelProgSysExit          = "sys_exit"
+	kestrelProgTimerfdCreateX   = "timerfd_create_x"
 	kestrelProgUmount2X         = "umount2_x"
 	kestrelProgUnlinkX          = "unlink_x"
 	kestrelProgUnlinkatX        = "unlinkat_x"
+	kestrelProgUserfaultfdX     = "userfaultfd_x"
 	kestrelProgVforkX           = "vfork_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
 	kestrelVarSelfTgid          = "self_tgid"
@@ -169,19 +195,26 @@ type kestrelProgramSpecs struct {
 	Accept4X         *ebpf.ProgramSpec `ebpf:"accept4_x"`
 	AcceptX          *ebpf.ProgramSpec `ebpf:"accept_x"`
 	BindX            *ebpf.ProgramSpec `ebpf:"bind_x"`
+	CapsetX          *ebpf.ProgramSpec `ebpf:"capset_x"`
 	ChdirX           *ebpf.ProgramSpec `ebpf:"chdir_x"`
 	ChmodX           *ebpf.ProgramSpec `ebpf:"chmod_x"`
+	ChownX           *ebpf.ProgramSpec `ebpf:"chown_x"`
 	ChrootX          *ebpf.ProgramSpec `ebpf:"chroot_x"`
 	Clone3X          *ebpf.ProgramSpec `ebpf:"clone3_x"`
 	CloneB           *ebpf.ProgramSpec `ebpf:"clone_b"`
 	CloneC           *ebpf.ProgramSpec `ebpf:"clone_c"`
 	CloneX           *ebpf.ProgramSpec `ebpf:"clone_x"`
+	CloseRangeX      *ebpf.ProgramSpec `ebpf:"close_range_x"`
 	CloseX           *ebpf.ProgramSpec `ebpf:"close_x"`
 	ConnectX         *ebpf.ProgramSpec `ebpf:"connect_x"`
 	CreatX           *ebpf.ProgramSpec `ebpf:"creat_x"`
 	Dup2X            *ebpf.ProgramSpec `ebpf:"dup2_x"`
 	Dup3X            *ebpf.ProgramSpec `ebpf:"dup3_x"`
 	DupX             *ebpf.ProgramSpec `ebpf:"dup_x"`
+	EpollCreate1X    *ebpf.ProgramSpec `ebpf:"epoll_create1_x"`
+	EpollCreateX     *ebpf.ProgramSpec `ebpf:"epoll_create_x"`
+	Eventfd2X        *ebpf.ProgramSpec `ebpf:"eventfd2_x"`
+	EventfdX         *ebpf.ProgramSpec `ebpf:"eventfd_x"`
 	ExecFailB        *ebpf.ProgramSpec `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.ProgramSpec `ebpf:"exec_fail_c"`
 	ExecFailD        *ebpf.ProgramSpec `ebpf:"exec_fail_d"`
@@ -195,9 +228,15 @@ type kestrelProgramSpecs struct {
 	FchdirX          *ebpf.ProgramSpec `ebpf:"fchdir_x"`
 	FchmodX          *ebpf.ProgramSpec `ebpf:"fchmod_x"`
 	FchmodatX        *ebpf.ProgramSpec `ebpf:"fchmodat_x"`
+	FchownX          *ebpf.ProgramSpec `ebpf:"fchown_x"`
+	FchownatX        *ebpf.ProgramSpec `ebpf:"fchownat_x"`
+	FcntlX           *ebpf.ProgramSpec `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.ProgramSpec `ebpf:"finit_module_x"`
 	ForkX            *ebpf.ProgramSpec `ebpf:"fork_x"`
 	InitModuleX      *ebpf.ProgramSpec `ebpf:"init_module_x"`
+	InotifyInit1X    *ebpf.ProgramSpec `ebpf:"inotify_init1_x"`
+	InotifyInitX     *ebpf.ProgramSpec `ebpf:"inotify_init_x"`
+	LchownX          *ebpf.ProgramSpec `ebpf:"lchown_x"`
 	LinkX            *ebpf.ProgramSpec `ebpf:"link_x"`
 	LinkatX          *ebpf.ProgramSpec `ebpf:"linkat_x"`
 	ListenX          *ebpf.ProgramSpec `ebpf:"listen_x"`
@@ -208,8 +247,12 @@ type kestrelProgramSpecs struct {
 	OpenX            *ebpf.ProgramSpec `ebpf:"open_x"`
 	Openat2X         *ebpf.ProgramSpec `ebpf:"openat2_x"`
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
+	PidfdGetfdX      *ebpf.ProgramSpec `ebpf:"pidfd_getfd_x"`
+	PidfdOpenX       *ebpf.ProgramSpec `ebpf:"pidfd_open_x"`
 	Pipe2X           *ebpf.ProgramSpec `ebpf:"pipe2_x"`
 	PipeX            *ebpf.ProgramSpec `ebpf:"pipe_x"`
+	PrctlX           *ebpf.ProgramSpec `ebpf:"prctl_x"`
+	Prlimit64X       *ebpf.ProgramSpec `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.ProgramSpec `ebpf:"recvfrom_x"`
 	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
@@ -220,18 +263,27 @@ type kestrelProgramSpecs struct {
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SendtoX          *ebpf.ProgramSpec `ebpf:"sendto_x"`
 	SetgidX          *ebpf.ProgramSpec `ebpf:"setgid_x"`
+	SetpgidX         *ebpf.ProgramSpec `ebpf:"setpgid_x"`
+	SetregidX        *ebpf.ProgramSpec `ebpf:"setregid_x"`
 	SetresgidX       *ebpf.ProgramSpec `ebpf:"setresgid_x"`
 	SetresuidX       *ebpf.ProgramSpec `ebpf:"setresuid_x"`
+	SetreuidX        *ebpf.ProgramSpec `ebpf:"setreuid_x"`
+	SetrlimitX       *ebpf.ProgramSpec `ebpf:"setrlimit_x"`
 	SetsidX          *ebpf.ProgramSpec `ebpf:"setsid_x"`
 	SetuidX          *ebpf.ProgramSpec `ebpf:"setuid_x"`
 	ShutdownX        *ebpf.ProgramSpec `ebpf:"shutdown_x"`
+	Signalfd4X       *ebpf.ProgramSpec `ebpf:"signalfd4_x"`
+	SignalfdX        *ebpf.ProgramSpec `ebpf:"signalfd_x"`
 	SocketX          *ebpf.ProgramSpec `ebpf:"socket_x"`
+	SocketpairX      *ebpf.ProgramSpec `ebpf:"socketpair_x"`
 	SymlinkX         *ebpf.ProgramSpec `ebpf:"symlink_x"`
 	SymlinkatX       *ebpf.ProgramSpec `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.ProgramSpec `ebpf:"sys_exit"`
+	TimerfdCreateX   *ebpf.ProgramSpec `ebpf:"timerfd_create_x"`
 	Umount2X         *ebpf.ProgramSpec `ebpf:"umount2_x"`
 	UnlinkX          *ebpf.ProgramSpec `ebpf:"unlink_x"`
 	UnlinkatX        *ebpf.ProgramSpec `ebpf:"unlinkat_x"`
+	UserfaultfdX     *ebpf.ProgramSpec `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.ProgramSpec `ebpf:"vfork_x"`
 }
 
@@ -319,19 +371,26 @@ type kestrelPrograms struct {
 	Accept4X         *ebpf.Program `ebpf:"accept4_x"`
 	AcceptX          *ebpf.Program `ebpf:"accept_x"`
 	BindX            *ebpf.Program `ebpf:"bind_x"`
+	CapsetX          *ebpf.Program `ebpf:"capset_x"`
 	ChdirX           *ebpf.Program `ebpf:"chdir_x"`
 	ChmodX           *ebpf.Program `ebpf:"chmod_x"`
+	ChownX           *ebpf.Program `ebpf:"chown_x"`
 	ChrootX          *ebpf.Program `ebpf:"chroot_x"`
 	Clone3X          *ebpf.Program `ebpf:"clone3_x"`
 	CloneB           *ebpf.Program `ebpf:"clone_b"`
 	CloneC           *ebpf.Program `ebpf:"clone_c"`
 	CloneX           *ebpf.Program `ebpf:"clone_x"`
+	CloseRangeX      *ebpf.Program `ebpf:"close_range_x"`
 	CloseX           *ebpf.Program `ebpf:"close_x"`
 	ConnectX         *ebpf.Program `ebpf:"connect_x"`
 	CreatX           *ebpf.Program `ebpf:"creat_x"`
 	Dup2X            *ebpf.Program `ebpf:"dup2_x"`
 	Dup3X            *ebpf.Program `ebpf:"dup3_x"`
 	DupX             *ebpf.Program `ebpf:"dup_x"`
+	EpollCreate1X    *ebpf.Program `ebpf:"epoll_create1_x"`
+	EpollCreateX     *ebpf.Program `ebpf:"epoll_create_x"`
+	Eventfd2X        *ebpf.Program `ebpf:"eventfd2_x"`
+	EventfdX         *ebpf.Program `ebpf:"eventfd_x"`
 	ExecFailB        *ebpf.Program `ebpf:"exec_fail_b"`
 	ExecFailC        *ebpf.Program `ebpf:"exec_fail_c"`
 	ExecFailD        *ebpf.Program `ebpf:"exec_fail_d"`
@@ -345,9 +404,15 @@ type kestrelPrograms struct {
 	FchdirX          *ebpf.Program `ebpf:"fchdir_x"`
 	FchmodX          *ebpf.Program `ebpf:"fchmod_x"`
 	FchmodatX        *ebpf.Program `ebpf:"fchmodat_x"`
+	FchownX          *ebpf.Program `ebpf:"fchown_x"`
+	FchownatX        *ebpf.Program `ebpf:"fchownat_x"`
+	FcntlX           *ebpf.Program `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.Program `ebpf:"finit_module_x"`
 	ForkX            *ebpf.Program `ebpf:"fork_x"`
 	InitModuleX      *ebpf.Program `ebpf:"init_module_x"`
+	InotifyInit1X    *ebpf.Program `ebpf:"inotify_init1_x"`
+	InotifyInitX     *ebpf.Program `ebpf:"inotify_init_x"`
+	LchownX          *ebpf.Program `ebpf:"lchown_x"`
 	LinkX            *ebpf.Program `ebpf:"link_x"`
 	LinkatX          *ebpf.Program `ebpf:"linkat_x"`
 	ListenX          *ebpf.Program `ebpf:"listen_x"`
@@ -358,8 +423,12 @@ type kestrelPrograms struct {
 	OpenX            *ebpf.Program `ebpf:"open_x"`
 	Openat2X         *ebpf.Program `ebpf:"openat2_x"`
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
+	PidfdGetfdX      *ebpf.Program `ebpf:"pidfd_getfd_x"`
+	PidfdOpenX       *ebpf.Program `ebpf:"pidfd_open_x"`
 	Pipe2X           *ebpf.Program `ebpf:"pipe2_x"`
 	PipeX            *ebpf.Program `ebpf:"pipe_x"`
+	PrctlX           *ebpf.Program `ebpf:"prctl_x"`
+	Prlimit64X       *ebpf.Program `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.Program `ebpf:"recvfrom_x"`
 	RenameX          *ebpf.Program `ebpf:"rename_x"`
@@ -370,18 +439,27 @@ type kestrelPrograms struct {
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SendtoX          *ebpf.Program `ebpf:"sendto_x"`
 	SetgidX          *ebpf.Program `ebpf:"setgid_x"`
+	SetpgidX         *ebpf.Program `ebpf:"setpgid_x"`
+	SetregidX        *ebpf.Program `ebpf:"setregid_x"`
 	SetresgidX       *ebpf.Program `ebpf:"setresgid_x"`
 	SetresuidX       *ebpf.Program `ebpf:"setresuid_x"`
+	SetreuidX        *ebpf.Program `ebpf:"setreuid_x"`
+	SetrlimitX       *ebpf.Program `ebpf:"setrlimit_x"`
 	SetsidX          *ebpf.Program `ebpf:"setsid_x"`
 	SetuidX          *ebpf.Program `ebpf:"setuid_x"`
 	ShutdownX        *ebpf.Program `ebpf:"shutdown_x"`
+	Signalfd4X       *ebpf.Program `ebpf:"signalfd4_x"`
+	SignalfdX        *ebpf.Program `ebpf:"signalfd_x"`
 	SocketX          *ebpf.Program `ebpf:"socket_x"`
+	SocketpairX      *ebpf.Program `ebpf:"socketpair_x"`
 	SymlinkX         *ebpf.Program `ebpf:"symlink_x"`
 	SymlinkatX       *ebpf.Program `ebpf:"symlinkat_x"`
 	SysExit          *ebpf.Program `ebpf:"sys_exit"`
+	TimerfdCreateX   *ebpf.Program `ebpf:"timerfd_create_x"`
 	Umount2X         *ebpf.Program `ebpf:"umount2_x"`
 	UnlinkX          *ebpf.Program `ebpf:"unlink_x"`
 	UnlinkatX        *ebpf.Program `ebpf:"unlinkat_x"`
+	UserfaultfdX     *ebpf.Program `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.Program `ebpf:"vfork_x"`
 }
 
@@ -390,19 +468,26 @@ func (p *kestrelPrograms) Close() error {
 		p.Accept4X,
 		p.AcceptX,
 		p.BindX,
+		p.CapsetX,
 		p.ChdirX,
 		p.ChmodX,
+		p.ChownX,
 		p.ChrootX,
 		p.Clone3X,
 		p.CloneB,
 		p.CloneC,
 		p.CloneX,
+		p.CloseRangeX,
 		p.CloseX,
 		p.ConnectX,
 		p.CreatX,
 		p.Dup2X,
 		p.Dup3X,
 		p.DupX,
+		p.EpollCreate1X,
+		p.EpollCreateX,
+		p.Eventfd2X,
+		p.EventfdX,
 		p.ExecFailB,
 		p.ExecFailC,
 		p.ExecFailD,
@@ -416,9 +501,15 @@ func (p *kestrelPrograms) Close() error {
 		p.FchdirX,
 		p.FchmodX,
 		p.FchmodatX,
+		p.FchownX,
+		p.FchownatX,
+		p.FcntlX,
 		p.FinitModuleX,
 		p.ForkX,
 		p.InitModuleX,
+		p.InotifyInit1X,
+		p.InotifyInitX,
+		p.LchownX,
 		p.LinkX,
 		p.LinkatX,
 		p.ListenX,
@@ -429,8 +520,12 @@ func (p *kestrelPrograms) Close() error {
 		p.OpenX,
 		p.Openat2X,
 		p.OpenatX,
+		p.PidfdGetfdX,
+		p.PidfdOpenX,
 		p.Pipe2X,
 		p.PipeX,
+		p.PrctlX,
+		p.Prlimit64X,
 		p.PtraceX,
 		p.RecvfromX,
 		p.RenameX,
@@ -441,18 +536,27 @@ func (p *kestrelPrograms) Close() error {
 		p.SchedProcessExit,
 		p.SendtoX,
 		p.SetgidX,
+		p.SetpgidX,
+		p.SetregidX,
 		p.SetresgidX,
 		p.SetresuidX,
+		p.SetreuidX,
+		p.SetrlimitX,
 		p.SetsidX,
 		p.SetuidX,
 		p.ShutdownX,
+		p.Signalfd4X,
+		p.SignalfdX,
 		p.SocketX,
+		p.SocketpairX,
 		p.SymlinkX,
 		p.SymlinkatX,
 		p.SysExit,
+		p.TimerfdCreateX,
 		p.Umount2X,
 		p.UnlinkX,
 		p.UnlinkatX,
+		p.UserfaultfdX,
 		p.VforkX,
 	)
 }

@@ -165,6 +165,45 @@ func TestSyscallFillers(t *testing.T) {
 			// PTRACE_ATTACH to a pid that does not exist fails with ESRCH.
 			_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_ATTACH, 999999999, 0, 0, 0, 0)
 		}, []string{"res=-3(ESRCH)", "request=11(PTRACE_ATTACH)", "pid=999999999"}},
+		{"chown", event.ChownX, func(t *testing.T, d string) {
+			rawPath(t, unix.SYS_CHOWN, at("l0"), 1234, 5678)
+		}, []string{"res=0", "path=" + at("l0"), "uid=1234", "gid=5678"}},
+		{"fchownat", event.FchownatX, func(t *testing.T, d string) {
+			if err := unix.Fchownat(unix.AT_FDCWD, at("l0"), 0, 0, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"pathname=" + at("l0"), "flags=1024(AT_SYMLINK_NOFOLLOW)"}},
+		{"setuid", event.SetuidX, func(t *testing.T, d string) {
+			_, _, _ = unix.RawSyscall(unix.SYS_SETUID, uintptr(os.Geteuid()), 0, 0)
+		}, []string{"res=0", "uid=0"}},
+		{"fcntl", event.FcntlX, func(t *testing.T, d string) {
+			fd, err := unix.FcntlInt(0, unix.F_DUPFD_CLOEXEC, 700)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fd)
+		}, []string{"fd=0", "cmd=26(F_DUPFD_CLOEXEC)"}},
+		{"eventfd2", event.Eventfd2X, func(t *testing.T, d string) {
+			fd, err := unix.Eventfd(7, unix.EFD_CLOEXEC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fd)
+		}, []string{"initval=7", "flags=4096(O_CLOEXEC)"}},
+		{"prlimit64", event.PrlimitX, func(t *testing.T, d string) {
+			var old unix.Rlimit
+			if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"res=0", "resource=7(RLIMIT_NOFILE)"}},
+		{"socketpair", event.SocketpairX, func(t *testing.T, d string) {
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unix.Close(fds[0])
+			unix.Close(fds[1])
+		}, []string{"res=0", "domain=1(AF_LOCAL|AF_UNIX)"}},
 		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {

@@ -1185,3 +1185,289 @@ FILLER(shutdown_x, PPME_SOCKET_SHUTDOWN_X, CAT_OTHER)
 	rec_s64(r, (__s32)ARG0);  /* fd */
 	rec_u8(r, ARG1 <= 2 ? (__u8)ARG1 : 0xff); /* how */
 }
+
+/* ------------------------------------------------------------------ */
+/* Ownership, credentials, limits, fds the state tracks               */
+
+FILLER(chown_x, PPME_SYSCALL_CHOWN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+	rec_u32(r, (__u32)ARG1);             /* uid */
+	rec_u32(r, (__u32)ARG2);             /* gid */
+}
+
+FILLER(lchown_x, PPME_SYSCALL_LCHOWN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                     /* res */
+	rec_user_str(r, (const char *)ARG0); /* path */
+	rec_u32(r, (__u32)ARG1);             /* uid */
+	rec_u32(r, (__u32)ARG2);             /* gid */
+}
+
+FILLER(fchown_x, PPME_SYSCALL_FCHOWN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* fd */
+	rec_u32(r, (__u32)ARG1); /* uid */
+	rec_u32(r, (__u32)ARG2); /* gid */
+}
+
+FILLER(fchownat_x, PPME_SYSCALL_FCHOWNAT_X, CAT_OTHER)
+{
+	__u32 k = (__u32)ARG4, flags = 0;
+	if (k & 0x100)
+		flags |= PPM_FCHOWNAT_AT_SYMLINK_NOFOLLOW;
+	if (k & 0x1000)
+		flags |= PPM_FCHOWNAT_AT_EMPTY_PATH;
+	rec_s64(r, ret);                     /* res */
+	rec_s64(r, dirfd_arg(ARG0));         /* dirfd */
+	rec_user_str(r, (const char *)ARG1); /* pathname */
+	rec_u32(r, (__u32)ARG2);             /* uid */
+	rec_u32(r, (__u32)ARG3);             /* gid */
+	rec_u32(r, flags);                   /* flags */
+}
+
+FILLER(setreuid_x, PPME_SYSCALL_SETREUID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u32(r, (__u32)ARG0); /* ruid */
+	rec_u32(r, (__u32)ARG1); /* euid */
+}
+
+FILLER(setregid_x, PPME_SYSCALL_SETREGID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u32(r, (__u32)ARG0); /* rgid */
+	rec_u32(r, (__u32)ARG1); /* egid */
+}
+
+FILLER(setpgid_x, PPME_SYSCALL_SETPGID_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* pid */
+	rec_s64(r, (__s32)ARG1); /* pgid */
+}
+
+FILLER(capset_x, PPME_SYSCALL_CAPSET_X, CAT_OTHER)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	rec_s64(r, ret);               /* res */
+	rec_u64(r, task_caps(task, 0)); /* cap_inheritable */
+	rec_u64(r, task_caps(task, 1)); /* cap_permitted */
+	rec_u64(r, task_caps(task, 2)); /* cap_effective */
+}
+
+static __always_inline __u8 fcntl_cmd_to_scap(__u32 cmd)
+{
+	switch (cmd) {
+	case 0: return PPM_FCNTL_COMMANDS_F_DUPFD;
+	case 1: return PPM_FCNTL_COMMANDS_F_GETFD;
+	case 2: return PPM_FCNTL_COMMANDS_F_SETFD;
+	case 3: return PPM_FCNTL_COMMANDS_F_GETFL;
+	case 4: return PPM_FCNTL_COMMANDS_F_SETFL;
+	case 5: return PPM_FCNTL_COMMANDS_F_GETLK;
+	case 6: return PPM_FCNTL_COMMANDS_F_SETLK;
+	case 7: return PPM_FCNTL_COMMANDS_F_SETLKW;
+	case 8: return PPM_FCNTL_COMMANDS_F_SETOWN;
+	case 9: return PPM_FCNTL_COMMANDS_F_GETOWN;
+	case 10: return PPM_FCNTL_COMMANDS_F_SETSIG;
+	case 11: return PPM_FCNTL_COMMANDS_F_GETSIG;
+	case 15: return PPM_FCNTL_COMMANDS_F_SETOWN_EX;
+	case 16: return PPM_FCNTL_COMMANDS_F_GETOWN_EX;
+	case 36: return PPM_FCNTL_COMMANDS_F_OFD_GETLK;
+	case 37: return PPM_FCNTL_COMMANDS_F_OFD_SETLK;
+	case 38: return PPM_FCNTL_COMMANDS_F_OFD_SETLKW;
+	case 1024: return PPM_FCNTL_COMMANDS_F_SETLEASE;
+	case 1025: return PPM_FCNTL_COMMANDS_F_GETLEASE;
+	case 1026: return PPM_FCNTL_COMMANDS_F_NOTIFY;
+	case 1029: return PPM_FCNTL_COMMANDS_F_CANCELLK;
+	case 1030: return PPM_FCNTL_COMMANDS_F_DUPFD_CLOEXEC;
+	case 1031: return PPM_FCNTL_COMMANDS_F_SETPIPE_SZ;
+	case 1032: return PPM_FCNTL_COMMANDS_F_GETPIPE_SZ;
+	}
+	return PPM_FCNTL_COMMANDS_UNKNOWN;
+}
+
+FILLER(fcntl_x, PPME_SYSCALL_FCNTL_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                          /* res */
+	rec_s64(r, (__s32)ARG0);                  /* fd */
+	rec_u8(r, fcntl_cmd_to_scap((__u32)ARG1)); /* cmd */
+	rec_u64(r, ARG2);                         /* arg */
+}
+
+/* SFD_/EFD_/IN_/TFD_/EPOLL_/UFFD_ flags share O_NONBLOCK and O_CLOEXEC. */
+static __always_inline __u32 nonblock_cloexec(__u64 k)
+{
+	__u32 f = 0;
+	if (k & K_O_NONBLOCK)
+		f |= PPM_FILE_O_NONBLOCK;
+	if (k & K_O_CLOEXEC)
+		f |= PPM_FILE_O_CLOEXEC;
+	return f;
+}
+
+FILLER(eventfd_x, PPME_SYSCALL_EVENTFD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u64(r, ARG0);        /* initval */
+	rec_u32(r, 0);           /* flags (none for eventfd) */
+}
+
+FILLER(eventfd2_x, PPME_SYSCALL_EVENTFD2_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                          /* res */
+	rec_u16(r, (__u16)nonblock_cloexec(ARG1)); /* flags */
+	rec_u64(r, ARG0);                         /* initval */
+}
+
+FILLER(signalfd_x, PPME_SYSCALL_SIGNALFD_X, CAT_OTHER)
+{
+	__u32 mask = 0;
+	bpf_probe_read_user(&mask, sizeof(mask), (void *)ARG1);
+	rec_s64(r, ret);         /* res */
+	rec_s64(r, (__s32)ARG0); /* fd */
+	rec_u32(r, mask);        /* mask */
+	rec_u8(r, 0);            /* flags */
+}
+
+FILLER(signalfd4_x, PPME_SYSCALL_SIGNALFD4_X, CAT_OTHER)
+{
+	__u32 mask = 0;
+	bpf_probe_read_user(&mask, sizeof(mask), (void *)ARG1);
+	rec_s64(r, ret);                          /* res */
+	rec_u16(r, (__u16)nonblock_cloexec(ARG3)); /* flags */
+	rec_s64(r, (__s32)ARG0);                  /* fd */
+	rec_u32(r, mask);                         /* mask */
+}
+
+FILLER(inotify_init_x, PPME_SYSCALL_INOTIFY_INIT_X, CAT_OTHER)
+{
+	rec_s64(r, ret); /* res */
+	rec_u8(r, 0);    /* flags */
+}
+
+FILLER(inotify_init1_x, PPME_SYSCALL_INOTIFY_INIT1_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                          /* res */
+	rec_u16(r, (__u16)nonblock_cloexec(ARG0)); /* flags */
+}
+
+FILLER(timerfd_create_x, PPME_SYSCALL_TIMERFD_CREATE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u8(r, (__u8)ARG0);   /* clockid */
+	rec_u8(r, (__u8)ARG1);   /* flags */
+}
+
+FILLER(epoll_create_x, PPME_SYSCALL_EPOLL_CREATE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* res */
+	rec_u32(r, (__u32)ARG0); /* size */
+}
+
+FILLER(epoll_create1_x, PPME_SYSCALL_EPOLL_CREATE1_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                   /* res */
+	rec_u32(r, ARG0 & K_O_CLOEXEC ? PPM_EPOLL_CREATE1_EPOLL_CLOEXEC : 0); /* flags */
+}
+
+FILLER(userfaultfd_x, PPME_SYSCALL_USERFAULTFD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                  /* res */
+	rec_u32(r, nonblock_cloexec(ARG0)); /* flags */
+}
+
+#define K_PR_SET_NAME 15
+#define K_PR_GET_NAME 16
+
+FILLER(prctl_x, PPME_SYSCALL_PRCTL_X, CAT_OTHER)
+{
+	__u32 option = (__u32)ARG0;
+	rec_s64(r, ret);    /* res */
+	rec_u32(r, option); /* option (PPM values are the kernel's) */
+	if (option == K_PR_SET_NAME || option == K_PR_GET_NAME) {
+		rec_user_str(r, (const char *)ARG1); /* arg2_str */
+		rec_s64(r, 0);                       /* arg2_int */
+	} else {
+		rec_empty(r);                        /* arg2_str */
+		__s64 v = (__s64)ARG1;
+		/* the options that return through a pointer give its value */
+		rec_s64(r, v);                       /* arg2_int */
+	}
+}
+
+struct k_rlimit {
+	__u64 cur;
+	__u64 max;
+};
+
+FILLER(setrlimit_x, PPME_SYSCALL_SETRLIMIT_X, CAT_OTHER)
+{
+	struct k_rlimit l = {};
+	bpf_probe_read_user(&l, sizeof(l), (void *)ARG1);
+	rec_s64(r, ret);                    /* res */
+	rec_s64(r, (__s64)l.cur);           /* cur */
+	rec_s64(r, (__s64)l.max);           /* max */
+	rec_u8(r, ARG0 <= 15 ? (__u8)ARG0 : 255); /* resource */
+}
+
+FILLER(prlimit64_x, PPME_SYSCALL_PRLIMIT_X, CAT_OTHER)
+{
+	struct k_rlimit nl = {}, ol = {};
+	if (ARG2)
+		bpf_probe_read_user(&nl, sizeof(nl), (void *)ARG2);
+	if (ARG3 && ret == 0)
+		bpf_probe_read_user(&ol, sizeof(ol), (void *)ARG3);
+	rec_s64(r, ret);                    /* res */
+	rec_s64(r, ARG2 ? (__s64)nl.cur : -1); /* newcur */
+	rec_s64(r, ARG2 ? (__s64)nl.max : -1); /* newmax */
+	rec_s64(r, ARG3 ? (__s64)ol.cur : -1); /* oldcur */
+	rec_s64(r, ARG3 ? (__s64)ol.max : -1); /* oldmax */
+	rec_s64(r, (__s32)ARG0);            /* pid */
+	rec_u8(r, ARG1 <= 15 ? (__u8)ARG1 : 255); /* resource */
+}
+
+FILLER(close_range_x, PPME_SYSCALL_CLOSE_RANGE_X, CAT_CLOSE)
+{
+	rec_s64(r, ret);                 /* res */
+	rec_u32(r, (__u32)ARG0);         /* first */
+	rec_u32(r, (__u32)ARG1);         /* last */
+	rec_u32(r, (__u32)ARG2 & 6);     /* flags (PPM values are the kernel's) */
+}
+
+FILLER(pidfd_open_x, PPME_SYSCALL_PIDFD_OPEN_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                        /* fd */
+	rec_s64(r, (__s32)ARG0);                                /* pid */
+	rec_u32(r, ARG1 & K_O_NONBLOCK ? PPM_PIDFD_OPEN_PIDFD_NONBLOCK : 0); /* flags */
+}
+
+FILLER(pidfd_getfd_x, PPME_SYSCALL_PIDFD_GETFD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* fd */
+	rec_s64(r, (__s32)ARG0); /* pid_fd */
+	rec_s64(r, (__s32)ARG1); /* target_fd */
+	rec_u32(r, (__u32)ARG2); /* flags */
+}
+
+FILLER(socketpair_x, PPME_SOCKET_SOCKETPAIR_X, CAT_OTHER)
+{
+	int fds[2] = {-1, -1};
+	if (ret == 0)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)ARG3);
+	struct socket *s0 = ret == 0 ? fd_socket(fds[0]) : NULL;
+	struct sock *sk = s0 ? BPF_CORE_READ(s0, sk) : NULL;
+	struct sock *peer = NULL;
+	if (sk && BPF_CORE_READ(sk, __sk_common.skc_family) == K_AF_UNIX)
+		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	rec_s64(r, ret);            /* res */
+	rec_s64(r, fds[0]);         /* fd1 */
+	rec_s64(r, fds[1]);         /* fd2 */
+	rec_u64(r, (__u64)sk);      /* source */
+	rec_u64(r, (__u64)peer);    /* peer */
+	rec_u32(r, (__u32)ARG0);    /* domain */
+	rec_u32(r, (__u32)ARG1);    /* type */
+	rec_u32(r, (__u32)ARG2);    /* proto */
+}
