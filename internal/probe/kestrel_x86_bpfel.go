@@ -92,9 +92,11 @@ const (
 	kestrelProgFcntlX           = "fcntl_x"
 	kestrelProgFinitModuleX     = "finit_module_x"
 	kestrelProgForkX            = "fork_x"
+	kestrelProgGetsockoptX      = "getsockopt_x"
 	kestrelProgInitModuleX      = "init_module_x"
 	kestrelProgInotifyInit1X    = "inotify_init1_x"
 	kestrelProgInotifyInitX     = "inotify_init_x"
+	kestrelProgIoUringSetupX    = "io_uring_setup_x"
 	kestrelProgLchownX          = "lchown_x"
 	kestrelProgLinkX            = "link_x"
 	kestrelProgLinkatX          = "linkat_x"
@@ -103,6 +105,7 @@ const (
 	kestrelProgMkdirX           = "mkdir_x"
 	kestrelProgMkdiratX         = "mkdirat_x"
 	kestrelProgMountX           = "mount_x"
+	kestrelProgOpenByHandleAtX  = "open_by_handle_at_x"
 	kestrelProgOpenX            = "open_x"
 	kestrelProgOpenat2X         = "openat2_x"
 	kestrelProgOpenatX          = "openat_x"
@@ -114,12 +117,14 @@ const (
 	kestrelProgPrlimit64X       = "prlimit64_x"
 	kestrelProgPtraceX          = "ptrace_x"
 	kestrelProgRecvfromX        = "recvfrom_x"
+	kestrelProgRecvmsgX         = "recvmsg_x"
 	kestrelProgRenameX          = "rename_x"
 	kestrelProgRenameat2X       = "renameat2_x"
 	kestrelProgRenameatX        = "renameat_x"
 	kestrelProgRmdirX           = "rmdir_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
+	kestrelProgSendmsgX         = "sendmsg_x"
 	kestrelProgSendtoX          = "sendto_x"
 	kestrelProgSetgidX          = "setgid_x"
 	kestrelProgSetpgidX         = "setpgid_x"
@@ -233,9 +238,11 @@ type kestrelProgramSpecs struct {
 	FcntlX           *ebpf.ProgramSpec `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.ProgramSpec `ebpf:"finit_module_x"`
 	ForkX            *ebpf.ProgramSpec `ebpf:"fork_x"`
+	GetsockoptX      *ebpf.ProgramSpec `ebpf:"getsockopt_x"`
 	InitModuleX      *ebpf.ProgramSpec `ebpf:"init_module_x"`
 	InotifyInit1X    *ebpf.ProgramSpec `ebpf:"inotify_init1_x"`
 	InotifyInitX     *ebpf.ProgramSpec `ebpf:"inotify_init_x"`
+	IoUringSetupX    *ebpf.ProgramSpec `ebpf:"io_uring_setup_x"`
 	LchownX          *ebpf.ProgramSpec `ebpf:"lchown_x"`
 	LinkX            *ebpf.ProgramSpec `ebpf:"link_x"`
 	LinkatX          *ebpf.ProgramSpec `ebpf:"linkat_x"`
@@ -244,6 +251,7 @@ type kestrelProgramSpecs struct {
 	MkdirX           *ebpf.ProgramSpec `ebpf:"mkdir_x"`
 	MkdiratX         *ebpf.ProgramSpec `ebpf:"mkdirat_x"`
 	MountX           *ebpf.ProgramSpec `ebpf:"mount_x"`
+	OpenByHandleAtX  *ebpf.ProgramSpec `ebpf:"open_by_handle_at_x"`
 	OpenX            *ebpf.ProgramSpec `ebpf:"open_x"`
 	Openat2X         *ebpf.ProgramSpec `ebpf:"openat2_x"`
 	OpenatX          *ebpf.ProgramSpec `ebpf:"openat_x"`
@@ -255,12 +263,14 @@ type kestrelProgramSpecs struct {
 	Prlimit64X       *ebpf.ProgramSpec `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.ProgramSpec `ebpf:"recvfrom_x"`
+	RecvmsgX         *ebpf.ProgramSpec `ebpf:"recvmsg_x"`
 	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
 	Renameat2X       *ebpf.ProgramSpec `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.ProgramSpec `ebpf:"renameat_x"`
 	RmdirX           *ebpf.ProgramSpec `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SendmsgX         *ebpf.ProgramSpec `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.ProgramSpec `ebpf:"sendto_x"`
 	SetgidX          *ebpf.ProgramSpec `ebpf:"setgid_x"`
 	SetpgidX         *ebpf.ProgramSpec `ebpf:"setpgid_x"`
@@ -409,9 +419,11 @@ type kestrelPrograms struct {
 	FcntlX           *ebpf.Program `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.Program `ebpf:"finit_module_x"`
 	ForkX            *ebpf.Program `ebpf:"fork_x"`
+	GetsockoptX      *ebpf.Program `ebpf:"getsockopt_x"`
 	InitModuleX      *ebpf.Program `ebpf:"init_module_x"`
 	InotifyInit1X    *ebpf.Program `ebpf:"inotify_init1_x"`
 	InotifyInitX     *ebpf.Program `ebpf:"inotify_init_x"`
+	IoUringSetupX    *ebpf.Program `ebpf:"io_uring_setup_x"`
 	LchownX          *ebpf.Program `ebpf:"lchown_x"`
 	LinkX            *ebpf.Program `ebpf:"link_x"`
 	LinkatX          *ebpf.Program `ebpf:"linkat_x"`
@@ -420,6 +432,7 @@ type kestrelPrograms struct {
 	MkdirX           *ebpf.Program `ebpf:"mkdir_x"`
 	MkdiratX         *ebpf.Program `ebpf:"mkdirat_x"`
 	MountX           *ebpf.Program `ebpf:"mount_x"`
+	OpenByHandleAtX  *ebpf.Program `ebpf:"open_by_handle_at_x"`
 	OpenX            *ebpf.Program `ebpf:"open_x"`
 	Openat2X         *ebpf.Program `ebpf:"openat2_x"`
 	OpenatX          *ebpf.Program `ebpf:"openat_x"`
@@ -431,12 +444,14 @@ type kestrelPrograms struct {
 	Prlimit64X       *ebpf.Program `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.Program `ebpf:"recvfrom_x"`
+	RecvmsgX         *ebpf.Program `ebpf:"recvmsg_x"`
 	RenameX          *ebpf.Program `ebpf:"rename_x"`
 	Renameat2X       *ebpf.Program `ebpf:"renameat2_x"`
 	RenameatX        *ebpf.Program `ebpf:"renameat_x"`
 	RmdirX           *ebpf.Program `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
+	SendmsgX         *ebpf.Program `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.Program `ebpf:"sendto_x"`
 	SetgidX          *ebpf.Program `ebpf:"setgid_x"`
 	SetpgidX         *ebpf.Program `ebpf:"setpgid_x"`
@@ -506,9 +521,11 @@ func (p *kestrelPrograms) Close() error {
 		p.FcntlX,
 		p.FinitModuleX,
 		p.ForkX,
+		p.GetsockoptX,
 		p.InitModuleX,
 		p.InotifyInit1X,
 		p.InotifyInitX,
+		p.IoUringSetupX,
 		p.LchownX,
 		p.LinkX,
 		p.LinkatX,
@@ -517,6 +534,7 @@ func (p *kestrelPrograms) Close() error {
 		p.MkdirX,
 		p.MkdiratX,
 		p.MountX,
+		p.OpenByHandleAtX,
 		p.OpenX,
 		p.Openat2X,
 		p.OpenatX,
@@ -528,12 +546,14 @@ func (p *kestrelPrograms) Close() error {
 		p.Prlimit64X,
 		p.PtraceX,
 		p.RecvfromX,
+		p.RecvmsgX,
 		p.RenameX,
 		p.Renameat2X,
 		p.RenameatX,
 		p.RmdirX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
+		p.SendmsgX,
 		p.SendtoX,
 		p.SetgidX,
 		p.SetpgidX,

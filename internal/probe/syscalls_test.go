@@ -260,7 +260,7 @@ func TestSyscallFillers(t *testing.T) {
 func TestSocketFillers(t *testing.T) {
 	p := needProbe(t, Options{RingBytes: 4 << 20, ExcludeTgid: 1})
 	if unsupported, err := p.SetSyscalls(syscallsNamed(t, "socket", "bind", "listen", "connect", "accept", "accept4",
-		"sendto", "recvfrom")); err != nil || !unsupported.IsEmpty() {
+		"sendto", "recvfrom", "sendmsg", "recvmsg")); err != nil || !unsupported.IsEmpty() {
 		t.Fatalf("SetSyscalls: %v, unsupported %v", err, unsupported)
 	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -303,6 +303,14 @@ func TestSocketFillers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// sendmsg and recvmsg: Go's WriteMsgUDP and ReadMsgUDP
+	if _, _, err := u.WriteMsgUDP([]byte("kestrel-msg"), nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: uport}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, _, err := u.ReadMsgUDP(buf, make([]byte, 64)); err != nil {
+		t.Fatal(err)
+	}
+
 	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool { return true })
 	tuple := fmt.Sprintf("127.0.0.1:%d->127.0.0.1:%d", cport, lport)
 	wants := []struct {
@@ -316,6 +324,8 @@ func TestSocketFillers(t *testing.T) {
 		{"accept4", event.Accept4X6, []string{"tuple=" + tuple, "queuemax="}},
 		{"socket", event.SocketX, []string{"domain=2(AF_INET)"}},
 		{"sendto", event.SendtoX, []string{"res=11", "data=kestrel-udp", fmt.Sprintf("->127.0.0.1:%d", uport)}},
+		{"sendmsg", event.SendmsgX, []string{"res=11", "data=kestrel-msg", "size=11", fmt.Sprintf("->127.0.0.1:%d", uport)}},
+		{"recvmsg", event.RecvmsgX, []string{"res=11", "data=kestrel-msg"}},
 	}
 	for _, w := range wants {
 		var seen []string

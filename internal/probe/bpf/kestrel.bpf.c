@@ -1471,3 +1471,132 @@ FILLER(socketpair_x, PPME_SOCKET_SOCKETPAIR_X, CAT_OTHER)
 	rec_u32(r, (__u32)ARG1);    /* type */
 	rec_u32(r, (__u32)ARG2);    /* proto */
 }
+
+/* ------------------------------------------------------------------ */
+/* Messages, sockopts, io_uring, handles                              */
+
+#define MAX_CONTROL 512
+
+/* sendmsg/recvmsg: the first buffer's bytes up to snaplen, the total
+ * size of the buffers, the control data (SCM_RIGHTS passes fds). */
+struct msg_view {
+	void *name;
+	void *iov0_base;
+	__u64 iov0_len;
+	__u64 total;
+	void *control;
+	__u64 controllen;
+};
+
+static __always_inline struct msg_view read_msghdr(const void *umsg)
+{
+	struct msg_view v = {};
+	struct user_msghdr m = {};
+	if (!umsg || bpf_probe_read_user(&m, sizeof(m), umsg) != 0)
+		return v;
+	v.name = m.msg_name;
+	v.control = m.msg_control;
+	v.controllen = m.msg_controllen;
+	struct iovec iov[8] = {};
+	__u32 n = m.msg_iovlen > 8 ? 8 : (__u32)m.msg_iovlen;
+	if (m.msg_iov && n > 0 && bpf_probe_read_user(iov, sizeof(iov[0]) * (n & 7 ? n & 7 : 8), m.msg_iov) == 0) {
+		v.iov0_base = iov[0].iov_base;
+		v.iov0_len = iov[0].iov_len;
+		for (int i = 0; i < 8; i++)
+			if (i < n)
+				v.total += iov[i].iov_len;
+	}
+	return v;
+}
+
+FILLER(sendmsg_x, PPME_SOCKET_SENDMSG_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	struct msg_view m = read_msghdr((const void *)ARG1);
+	long n = ret > 0 ? (ret < (long)m.iov0_len ? ret : (long)m.iov0_len) : 0;
+	rec_s64(r, ret);                             /* res */
+	rec_user_buf(r, m.iov0_base, n);             /* data */
+	rec_s64(r, fd);                              /* fd */
+	rec_u32(r, (__u32)m.total);                  /* size */
+	rec_socktuple(r, fd, OUTBOUND, m.name);      /* tuple */
+}
+
+FILLER(recvmsg_x, PPME_SOCKET_RECVMSG_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	struct msg_view m = read_msghdr((const void *)ARG1);
+	long n = ret > 0 ? (ret < (long)m.iov0_len ? ret : (long)m.iov0_len) : 0;
+	rec_s64(r, ret);                             /* res */
+	rec_u32(r, (__u32)m.total);                  /* size */
+	rec_user_buf(r, m.iov0_base, n);             /* data */
+	rec_socktuple(r, fd, INBOUND, NULL);         /* tuple */
+	__u32 cl = m.controllen > MAX_CONTROL ? MAX_CONTROL : (__u32)m.controllen;
+	if (ret >= 0 && m.control && cl > 0 &&
+	    bpf_probe_read_user(&r->buf[r->pos & EVENT_MASK], cl & (MAX_CONTROL * 2 - 1), m.control) == 0)
+		rec_len(r, cl & (MAX_CONTROL * 2 - 1)); /* msgcontrol */
+	else
+		rec_empty(r);
+	rec_forget(r);
+	rec_s64(r, fd);                              /* fd */
+}
+
+#define K_SOL_SOCKET 1
+#define K_SO_ERROR 4
+
+FILLER(getsockopt_x, PPME_SOCKET_GETSOCKOPT_X, CAT_OTHER)
+{
+	__u32 level = (__u32)ARG1, optname = (__u32)ARG2;
+	__u32 optlen = 0;
+	bpf_probe_read_user(&optlen, sizeof(optlen), (void *)ARG4);
+	rec_s64(r, ret);                                                   /* res */
+	rec_s64(r, (__s32)ARG0);                                           /* fd */
+	rec_u8(r, level == K_SOL_SOCKET ? PPM_SOCKOPT_LEVELS_SOL_SOCKET : PPM_SOCKOPT_LEVELS_UNKNOWN); /* level */
+	if (level == K_SOL_SOCKET && optname == K_SO_ERROR) {
+		__s32 err = 0;
+		bpf_probe_read_user(&err, sizeof(err), (void *)ARG3);
+		rec_u8(r, PPM_SOCKOPT_OPTIONS_SO_ERROR);                   /* optname */
+		r->buf[r->pos & EVENT_MASK] = 1;                           /* val: errno variant */
+		*(__s64 *)&r->buf[(r->pos + 1) & EVENT_MASK] = -(__s64)err;
+		rec_len(r, 9);
+	} else {
+		rec_u8(r, PPM_SOCKOPT_OPTIONS_UNKNOWN);                    /* optname */
+		r->buf[r->pos & EVENT_MASK] = 0;                           /* val: raw bytes variant */
+		__u32 n = optlen > 64 ? 64 : optlen;
+		if (n > 0 && bpf_probe_read_user(&r->buf[(r->pos + 1) & EVENT_MASK], n & 127, (void *)ARG3) == 0)
+			rec_len(r, 1 + (n & 127));
+		else
+			rec_len(r, 1);
+	}
+	rec_u32(r, optlen); /* optlen */
+}
+
+FILLER(io_uring_setup_x, PPME_SYSCALL_IO_URING_SETUP_X, CAT_OTHER)
+{
+	struct {
+		__u32 sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features;
+	} p = {};
+	bpf_probe_read_user(&p, sizeof(p), (void *)ARG1);
+	rec_s64(r, ret);              /* res */
+	rec_u32(r, (__u32)ARG0);      /* entries */
+	rec_u32(r, p.sq_entries);     /* sq_entries */
+	rec_u32(r, p.cq_entries);     /* cq_entries */
+	rec_u32(r, p.flags);          /* flags (PPM values are the kernel's for the ones it knows) */
+	rec_u32(r, p.sq_thread_cpu);  /* sq_thread_cpu */
+	rec_u32(r, p.sq_thread_idle); /* sq_thread_idle */
+	rec_u32(r, p.features);       /* features */
+}
+
+FILLER(open_by_handle_at_x, PPME_SYSCALL_OPEN_BY_HANDLE_AT_X, CAT_OPEN)
+{
+	struct opened o = opened_file(ret, (__u32)ARG2);
+	struct file *f = fd_file(ret);
+	rec_s64(r, ret);                 /* fd */
+	rec_s64(r, dirfd_arg(ARG0));     /* mountfd */
+	rec_u32(r, o.flags);             /* flags */
+	if (f)
+		rec_path(r, &f->f_path); /* path: of the file opened */
+	else
+		rec_empty(r);
+	rec_u32(r, o.dev);               /* dev */
+	rec_u64(r, o.ino);               /* ino */
+}
