@@ -33,7 +33,8 @@ Needs root (or CAP_BPF and CAP_PERFMON), a kernel of 5.8 or later and BTF.`,
 }
 
 // runLive is the main job: the agent until a signal or -M seconds.
-func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration) error {
+func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration,
+	reload func() (*engine.Ruleset, selection.Result, error)) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if duration > 0 {
@@ -41,7 +42,31 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		ctx, stop = context.WithTimeout(ctx, duration)
 		defer stop()
 	}
+	reloads := make(chan agent.Rules)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				rs, sel, err := reload()
+				if err != nil {
+					fmt.Fprintf(stderr, "Rules not reloaded, the previous ones stay in force: %v\n", err)
+					continue
+				}
+				select {
+				case reloads <- agent.Rules{Ruleset: rs, Syscalls: sel.Selected}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
 	res, err := agent.Run(ctx, agent.Config{
+		Reload:   reloads,
 		Pipeline: pipelineConfig(stdout, st, rs),
 		Syscalls: sel.Selected,
 		Seed:     seedFromProc,

@@ -168,7 +168,19 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "engine.kind=nodriver: no syscall events to watch")
 		return nil
 	}
-	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second)
+	// SIGHUP reloads the rules files: the probe's selection changes in
+	// place and the new rules apply from the next event.
+	reload := func() (*engine.Ruleset, selection.Result, error) {
+		l, err := loadRules(stderr, newSetup(), o.rulesFiles, st)
+		if err != nil {
+			return nil, selection.Result{}, err
+		}
+		rs, enabled := l.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
+		fmt.Fprintf(stderr, "Reloaded %d rules (%d enabled)\n", len(l.Rules()), len(enabled))
+		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
+			CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All}), nil
+	}
+	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload)
 }
 
 // rulesSyscalls is the union of the enabled rules' syscall sets.

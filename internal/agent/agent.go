@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
+	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/probe"
@@ -37,6 +39,18 @@ type Config struct {
 	Unsupported func(event.SyscallSet)
 	// Ready is called once the probe is attached and capturing.
 	Ready func()
+	// Reload receives new rules while the agent runs: the probe's syscall
+	// selection is updated in place (no restart, no events lost) and the
+	// rules apply from the next event on.
+	Reload <-chan Rules
+}
+
+// Rules are a ruleset and the syscalls it needs captured.
+type Rules struct {
+	Ruleset  *engine.Ruleset
+	Syscalls event.SyscallSet
+	// Done, if set, receives the outcome of the reload.
+	Done chan<- error
 }
 
 // Result is what a run saw.
@@ -74,6 +88,32 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	src := &liveSource{probe: p, snap: snap}
 	pcfg := cfg.Pipeline
+	rules := &atomic.Pointer[engine.Ruleset]{}
+	rules.Store(pcfg.Ruleset)
+	pcfg.Rules = rules
+	if cfg.Reload != nil {
+		reloadCtx, stopReload := context.WithCancel(ctx)
+		defer stopReload()
+		go func() {
+			for {
+				select {
+				case <-reloadCtx.Done():
+					return
+				case r := <-cfg.Reload:
+					unsupported, err := p.SetSyscalls(r.Syscalls)
+					if err == nil {
+						rules.Store(r.Ruleset)
+						if cfg.Unsupported != nil && !unsupported.IsEmpty() {
+							cfg.Unsupported(unsupported)
+						}
+					}
+					if r.Done != nil {
+						r.Done <- err
+					}
+				}
+			}
+		}()
+	}
 	pcfg.Drops.EBPF = true
 	pcfg.Drops.Counters = func() (pipeline.DropCounters, error) {
 		c, err := p.Counters()

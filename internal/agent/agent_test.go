@@ -250,3 +250,88 @@ func syscallSet(t *testing.T, names ...string) event.SyscallSet {
 	}
 	return s
 }
+
+func contentRuleset(t *testing.T, rules string) (*engine.Ruleset, event.SyscallSet) {
+	t.Helper()
+	reg := fields.NewDefault()
+	src, _ := reg.Source(fields.SyscallSource)
+	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
+		EventTypes: event.NewResolver(), AsyncCode: int(event.AsyncEventCode)}}, load.Options{})
+	if res := l.LoadContent("rules.yaml", []byte(rules)); !res.OK() {
+		t.Fatal(res.Verbose(l.Contents()))
+	}
+	rs, _ := l.Ruleset(fields.SyscallSource, priority.Debug, nil, engine.MatchAll)
+	var sc event.SyscallSet
+	for _, r := range rs.Rules() {
+		for _, c := range r.Syscalls.Codes() {
+			sc.Add(c)
+		}
+	}
+	return rs, selection.Select(sc, selection.Config{}).Selected
+}
+
+// A rules reload swaps the rules and updates the probe's syscall
+// selection while events flow: symlinkat, selected by neither the first
+// rules nor the state, is captured once the second rules need it.
+func TestReloadRules(t *testing.T) {
+	dir := t.TempDir()
+	rsA, scA := contentRuleset(t, `
+- rule: marker opened
+  desc: d
+  condition: evt.type = openat and fd.name endswith /kestrel-reload-marker
+  output: opened %fd.name
+  priority: NOTICE
+`)
+	rsB, scB := contentRuleset(t, `
+- rule: marker linked
+  desc: d
+  condition: evt.type = symlinkat and evt.arg.target = /kestrel-reload-target
+  output: linked %evt.arg.linkpath
+  priority: NOTICE
+`)
+	symlink, _ := event.SyscallByName("symlinkat")
+	if scA.Has(symlink) || !scB.Has(symlink) {
+		t.Fatal("the test needs symlinkat selected by the second rules only")
+	}
+	out := &safeBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	reload := make(chan Rules)
+	fin := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, Config{Pipeline: pipeline.Config{Ruleset: rsA, Out: out, Alerts: alert.Options{Hostname: "h"}},
+			Syscalls: scA, Ready: func() { close(ready) }, Reload: reload})
+		fin <- err
+	}()
+	select {
+	case <-ready:
+	case err := <-fin:
+		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	link := func(name string) { // from a child: Kestrel never traces its own process
+		if out, err := exec.Command("/bin/ln", "-s", "/kestrel-reload-target", filepath.Join(dir, name)).CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+	}
+	link("before")
+	time.Sleep(300 * time.Millisecond)
+	done := make(chan error, 1)
+	reload <- Rules{Ruleset: rsB, Syscalls: scB, Done: done}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	link("after")
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if err := <-fin; err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "linked "+filepath.Join(dir, "after")) || strings.Contains(got, "linked "+filepath.Join(dir, "before")) {
+		t.Errorf("alerts after the reload:\n%s", got)
+	}
+}

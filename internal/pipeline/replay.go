@@ -12,6 +12,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kestrel-project/kestrel/internal/alert"
@@ -29,6 +30,10 @@ type Config struct {
 	Capture string
 	// Ruleset holds the enabled syscall rules, built with inspect.Binder.
 	Ruleset *engine.Ruleset
+	// Rules, when set, replaces Ruleset and may be swapped while the
+	// pipeline runs (a rules reload): the new rules apply from the next
+	// event on.
+	Rules *atomic.Pointer[engine.Ruleset]
 	// Alerts are the options of the alert forms.
 	Alerts alert.Options
 	// JSON selects Falco's JSON alert form (json_output).
@@ -136,7 +141,11 @@ func Run(cfg Config, src Source) (*Stats, error) {
 	w := bufio.NewWriter(cfg.Out)
 	defer w.Flush()
 	in := inspect.New(cfg.State, cfg.Alerts.Hostname)
-	frame := cfg.Ruleset.NewFrame()
+	rs := cfg.Ruleset
+	if cfg.Rules != nil {
+		rs = cfg.Rules.Load()
+	}
+	frame := rs.NewFrame()
 	drops := newDropMonitor(cfg.Drops)
 	matches := make([]*engine.Rule, 0, 8)
 
@@ -170,7 +179,12 @@ func Run(cfg Config, src Source) (*Stats, error) {
 			err = errors.New("Drop manager internal error")
 			break
 		}
-		matches = cfg.Ruleset.Match(frame, ev, matches[:0])
+		if cfg.Rules != nil {
+			if now := cfg.Rules.Load(); now != rs {
+				rs, frame = now, now.NewFrame()
+			}
+		}
+		matches = rs.Match(frame, ev, matches[:0])
 		for _, rule := range matches {
 			a := alert.New(rule, frame, ev.Ts(), cfg.Alerts)
 			if cfg.JSON {
