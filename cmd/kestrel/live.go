@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/agent"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/metrics"
 	"github.com/kestrel-project/kestrel/internal/selection"
 )
 
@@ -42,6 +45,24 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		ctx, stop = context.WithTimeout(ctx, duration)
 		defer stop()
 	}
+	var m *metrics.Metrics
+	if st.web.Enabled {
+		m = metrics.New(Version)
+		srv, err := metrics.Serve(metrics.ServerConfig{
+			Address: net.JoinHostPort(st.web.ListenAddress, strconv.Itoa(st.web.ListenPort)),
+			Healthz: st.web.HealthzEndpoint,
+			Metrics: st.web.PrometheusMetrics && st.web.MetricsEnabled,
+		}, m)
+		if err != nil {
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		defer srv.Close()
+		what := "health at " + st.web.HealthzEndpoint
+		if st.web.PrometheusMetrics && st.web.MetricsEnabled {
+			what += ", Prometheus metrics at /metrics"
+		}
+		fmt.Fprintf(stderr, "Web server listening on %s (%s)\n", srv.Addr, what)
+	}
 	reloads := make(chan agent.Rules)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -67,6 +88,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	}()
 	res, err := agent.Run(ctx, agent.Config{
 		Reload:   reloads,
+		Metrics:  m,
 		Pipeline: pipelineConfig(stdout, st, rs),
 		Syscalls: sel.Selected,
 		Seed:     seedFromProc,

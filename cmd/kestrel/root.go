@@ -86,6 +86,7 @@ type settings struct {
 	source  config.Source
 	drops   config.Drops
 	base    config.BaseSyscalls
+	web     config.Webserver
 }
 
 // loadConfig reads -c, applies -o and decodes every section, so a bad key
@@ -120,6 +121,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		return fail(err)
 	}
 	if st.base, err = tree.BaseSyscallsSettings(); err != nil {
+		return fail(err)
+	}
+	if st.web, err = tree.WebserverSettings(); err != nil {
 		return fail(err)
 	}
 	return &st, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
+	"github.com/kestrel-project/kestrel/internal/metrics"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/probe"
 	"github.com/kestrel-project/kestrel/internal/state"
@@ -39,6 +40,8 @@ type Config struct {
 	Unsupported func(event.SyscallSet)
 	// Ready is called once the probe is attached and capturing.
 	Ready func()
+	// Metrics, when set, reports the probe's counters and rule matches.
+	Metrics *metrics.Metrics
 	// Reload receives new rules while the agent runs: the probe's syscall
 	// selection is updated in place (no restart, no events lost) and the
 	// rules apply from the next event on.
@@ -119,13 +122,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		c, err := p.Counters()
 		return dropCounters(c), err
 	}
+	if cfg.Metrics != nil {
+		m := cfg.Metrics
+		cfg.Metrics.SetDriver(func() (metrics.DriverCounters, error) {
+			c, err := p.Counters()
+			if err != nil {
+				return metrics.DriverCounters{}, err
+			}
+			return driverCounters(c, src.decodeErrors.Load()), nil
+		})
+		defer m.SetDriver(nil)
+		prev := pcfg.OnMatch
+		pcfg.OnMatch = func(r *engine.Rule) {
+			m.RuleMatched(r.Name, r.Priority.String(), r.Source, r.Tags)
+			if prev != nil {
+				prev(r)
+			}
+		}
+	}
 	stop := context.AfterFunc(ctx, p.Stop)
 	defer stop()
 	if cfg.Ready != nil {
 		cfg.Ready()
 	}
 	stats, err := pipeline.Run(pcfg, src)
-	res := &Result{Stats: stats, DecodeErrors: src.decodeErrors}
+	res := &Result{Stats: stats, DecodeErrors: src.decodeErrors.Load()}
 	res.Counters, _ = p.Counters()
 	return res, err
 }
@@ -144,13 +165,26 @@ func dropCounters(c probe.Counters) pipeline.DropCounters {
 	return d
 }
 
+// driverCounters maps the probe's counters to the metrics' form.
+func driverCounters(c probe.Counters, decodeErrors uint64) metrics.DriverCounters {
+	d := metrics.DriverCounters{Events: c.Events, DropsScratch: c.DropsScratch + c.DropsNoRing,
+		DropsBuffer: map[string]uint64{}, DecodeErrors: decodeErrors}
+	for i, n := range c.DropsRing {
+		d.DropsBuffer[probe.CategoryNames[i]] = n
+	}
+	for _, pc := range c.PerCPU {
+		d.PerCPU = append(d.PerCPU, metrics.CPUCounters{Events: pc.Events, Drops: pc.DropsRing})
+	}
+	return d
+}
+
 // liveSource yields the snapshot, then the probe's records.
 type liveSource struct {
 	probe        *probe.Probe
 	snap         *Snapshot
 	seeded       bool
 	rec          event.Record
-	decodeErrors uint64
+	decodeErrors atomic.Uint64 // read by metrics scrapes
 }
 
 func (s *liveSource) Next() (pipeline.Item, error) {
@@ -170,7 +204,7 @@ func (s *liveSource) Next() (pipeline.Item, error) {
 			return pipeline.Item{}, err
 		}
 		if err := s.rec.Parse(raw); err != nil {
-			s.decodeErrors++
+			s.decodeErrors.Add(1)
 			continue
 		}
 		return pipeline.Item{Event: &s.rec, CPU: uint16(cpu)}, nil

@@ -3,6 +3,8 @@ package agent
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/inspect"
+	"github.com/kestrel-project/kestrel/internal/metrics"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
@@ -333,5 +336,62 @@ func TestReloadRules(t *testing.T) {
 	got := out.String()
 	if !strings.Contains(got, "linked "+filepath.Join(dir, "after")) || strings.Contains(got, "linked "+filepath.Join(dir, "before")) {
 		t.Errorf("alerts after the reload:\n%s", got)
+	}
+}
+
+// The probe's counters and the rule matches are on /metrics while the
+// agent runs.
+func TestMetricsLive(t *testing.T) {
+	rs, sc := contentRuleset(t, `
+- rule: hostname read
+  desc: d
+  condition: evt.type = openat and fd.name = /etc/hostname and proc.name = cat
+  output: read %fd.name
+  priority: NOTICE
+  tags: [test]
+`)
+	m := metrics.New("test")
+	srv, err := metrics.Serve(metrics.ServerConfig{Address: "127.0.0.1:0", Metrics: true}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	fin := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, Config{Pipeline: pipeline.Config{Ruleset: rs, Out: io.Discard, Alerts: alert.Options{Hostname: "h"}},
+			Syscalls: sc, Ready: func() { close(ready) }, Metrics: m})
+		fin <- err
+	}()
+	select {
+	case <-ready:
+	case err := <-fin:
+		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	if err := exec.Command("/bin/cat", "/etc/hostname").Run(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	resp, err := http.Get("http://" + srv.Addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cancel()
+	if err := <-fin; err != nil {
+		t.Fatal(err)
+	}
+	text := string(body)
+	if !strings.Contains(text, `falcosecurity_falco_rules_matches_total{priority="Notice",rule_name="hostname read",source="syscall",tags="test"} 1`) {
+		t.Errorf("no rule match counted:\n%s", text)
+	}
+	if strings.Contains(text, "falcosecurity_scap_n_evts_total 0\n") || !strings.Contains(text, "falcosecurity_scap_n_drops_total 0") {
+		t.Errorf("driver counters:\n%s", text)
 	}
 }

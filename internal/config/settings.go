@@ -184,3 +184,48 @@ func (t *Tree) BaseSyscallsSettings() (BaseSyscalls, error) {
 	}
 	return b, nil
 }
+
+// Webserver is the webserver section, with metrics.enabled, which the
+// /metrics endpoint also needs.
+type Webserver struct {
+	Enabled           bool   // webserver.enabled (default true)
+	ListenAddress     string // webserver.listen_address (default 0.0.0.0)
+	ListenPort        int    // webserver.listen_port (default 8765)
+	HealthzEndpoint   string // webserver.k8s_healthz_endpoint (default /healthz)
+	PrometheusMetrics bool   // webserver.prometheus_metrics_enabled (default false)
+	MetricsEnabled    bool   // metrics.enabled (default false)
+}
+
+func (t *Tree) stringAt(key, def string) string {
+	if n := t.Get(key); n != nil && n.Value != "" {
+		return n.Value
+	}
+	return def
+}
+
+// WebserverSettings decodes webserver and metrics.enabled.
+func (t *Tree) WebserverSettings() (Webserver, error) {
+	w := Webserver{
+		ListenAddress:   t.stringAt("webserver.listen_address", "0.0.0.0"),
+		HealthzEndpoint: t.stringAt("webserver.k8s_healthz_endpoint", "/healthz"),
+		ListenPort:      8765,
+	}
+	var err error
+	if w.Enabled, err = t.boolAt("webserver.enabled", true); err != nil {
+		return w, err
+	}
+	if w.PrometheusMetrics, err = t.boolAt("webserver.prometheus_metrics_enabled", false); err != nil {
+		return w, err
+	}
+	if w.MetricsEnabled, err = t.boolAt("metrics.enabled", false); err != nil {
+		return w, err
+	}
+	if n := t.Get("webserver.listen_port"); n != nil {
+		p, perr := strconv.Atoi(n.Value)
+		if perr != nil || p < 0 || p > 65535 {
+			return w, fmt.Errorf("webserver.listen_port: %q is not a port number", n.Value)
+		}
+		w.ListenPort = p
+	}
+	return w, nil
+}

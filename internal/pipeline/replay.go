@@ -34,6 +34,8 @@ type Config struct {
 	// pipeline runs (a rules reload): the new rules apply from the next
 	// event on.
 	Rules *atomic.Pointer[engine.Ruleset]
+	// OnMatch, when set, is told of every rule match (metrics).
+	OnMatch func(*engine.Rule)
 	// Alerts are the options of the alert forms.
 	Alerts alert.Options
 	// JSON selects Falco's JSON alert form (json_output).
@@ -193,6 +195,9 @@ func Run(cfg Config, src Source) (*Stats, error) {
 				writeLine(w, cfg, a.Text())
 			}
 			st.count(rule)
+			if cfg.OnMatch != nil {
+				cfg.OnMatch(rule)
+			}
 		}
 	}
 	st.DropChecks, st.DropActions = drops.detected, drops.actions
