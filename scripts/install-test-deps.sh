@@ -16,6 +16,10 @@ command -v sysdig >/dev/null 2>&1 || need+=(sysdig)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v llvm-strip >/dev/null 2>&1 || need+=(llvm)
 [ -f /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+# Container tests run a real Docker daemon on images imported from a
+# busybox rootfs (no registry can be reached).
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+[ -x /usr/bin/busybox ] || need+=(busybox-static)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 
@@ -31,4 +35,17 @@ fi
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   echo "install-test-deps: Go is at /usr/local/go/bin; add it to PATH" >&2
+fi
+
+# Start dockerd if it is not running: no bridge network (tests run
+# containers with --network none), no iptables changes.
+if command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  if ! docker_cli=$(command -v docker) || ! "$docker_cli" info >/dev/null 2>&1; then
+    nohup dockerd --bridge=none --iptables=false >/var/log/kestrel-test-dockerd.log 2>&1 &
+    for _ in $(seq 60); do
+      [ -S /var/run/docker.sock ] && docker info >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    docker info >/dev/null 2>&1 || { echo "install-test-deps: dockerd did not start; see /var/log/kestrel-test-dockerd.log" >&2; exit 1; }
+  fi
 fi
