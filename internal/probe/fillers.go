@@ -97,6 +97,11 @@ var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
 	"getsockopt":        func(o *kestrelObjects) *ebpf.Program { return o.GetsockoptX },
 	"io_uring_setup":    func(o *kestrelObjects) *ebpf.Program { return o.IoUringSetupX },
 	"open_by_handle_at": func(o *kestrelObjects) *ebpf.Program { return o.OpenByHandleAtX },
+	"unshare":           func(o *kestrelObjects) *ebpf.Program { return o.UnshareX },
+	"setns":             func(o *kestrelObjects) *ebpf.Program { return o.SetnsX },
+	"bpf":               func(o *kestrelObjects) *ebpf.Program { return o.BpfX },
+	"sendmmsg":          func(o *kestrelObjects) *ebpf.Program { return o.SendmmsgX },
+	"recvmmsg":          func(o *kestrelObjects) *ebpf.Program { return o.RecvmmsgX },
 	"pipe2":             func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
 

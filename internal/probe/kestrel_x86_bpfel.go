@@ -54,6 +54,7 @@ const (
 	kestrelProgAccept4X         = "accept4_x"
 	kestrelProgAcceptX          = "accept_x"
 	kestrelProgBindX            = "bind_x"
+	kestrelProgBpfX             = "bpf_x"
 	kestrelProgCapsetX          = "capset_x"
 	kestrelProgChdirX           = "chdir_x"
 	kestrelProgChmodX           = "chmod_x"
@@ -117,6 +118,7 @@ const (
 	kestrelProgPrlimit64X       = "prlimit64_x"
 	kestrelProgPtraceX          = "ptrace_x"
 	kestrelProgRecvfromX        = "recvfrom_x"
+	kestrelProgRecvmmsgX        = "recvmmsg_x"
 	kestrelProgRecvmsgX         = "recvmsg_x"
 	kestrelProgRenameX          = "rename_x"
 	kestrelProgRenameat2X       = "renameat2_x"
@@ -124,9 +126,11 @@ const (
 	kestrelProgRmdirX           = "rmdir_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
+	kestrelProgSendmmsgX        = "sendmmsg_x"
 	kestrelProgSendmsgX         = "sendmsg_x"
 	kestrelProgSendtoX          = "sendto_x"
 	kestrelProgSetgidX          = "setgid_x"
+	kestrelProgSetnsX           = "setns_x"
 	kestrelProgSetpgidX         = "setpgid_x"
 	kestrelProgSetregidX        = "setregid_x"
 	kestrelProgSetresgidX       = "setresgid_x"
@@ -147,6 +151,7 @@ const (
 	kestrelProgUmount2X         = "umount2_x"
 	kestrelProgUnlinkX          = "unlink_x"
 	kestrelProgUnlinkatX        = "unlinkat_x"
+	kestrelProgUnshareX         = "unshare_x"
 	kestrelProgUserfaultfdX     = "userfaultfd_x"
 	kestrelProgVforkX           = "vfork_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
@@ -200,6 +205,7 @@ type kestrelProgramSpecs struct {
 	Accept4X         *ebpf.ProgramSpec `ebpf:"accept4_x"`
 	AcceptX          *ebpf.ProgramSpec `ebpf:"accept_x"`
 	BindX            *ebpf.ProgramSpec `ebpf:"bind_x"`
+	BpfX             *ebpf.ProgramSpec `ebpf:"bpf_x"`
 	CapsetX          *ebpf.ProgramSpec `ebpf:"capset_x"`
 	ChdirX           *ebpf.ProgramSpec `ebpf:"chdir_x"`
 	ChmodX           *ebpf.ProgramSpec `ebpf:"chmod_x"`
@@ -263,6 +269,7 @@ type kestrelProgramSpecs struct {
 	Prlimit64X       *ebpf.ProgramSpec `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.ProgramSpec `ebpf:"recvfrom_x"`
+	RecvmmsgX        *ebpf.ProgramSpec `ebpf:"recvmmsg_x"`
 	RecvmsgX         *ebpf.ProgramSpec `ebpf:"recvmsg_x"`
 	RenameX          *ebpf.ProgramSpec `ebpf:"rename_x"`
 	Renameat2X       *ebpf.ProgramSpec `ebpf:"renameat2_x"`
@@ -270,9 +277,11 @@ type kestrelProgramSpecs struct {
 	RmdirX           *ebpf.ProgramSpec `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SendmmsgX        *ebpf.ProgramSpec `ebpf:"sendmmsg_x"`
 	SendmsgX         *ebpf.ProgramSpec `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.ProgramSpec `ebpf:"sendto_x"`
 	SetgidX          *ebpf.ProgramSpec `ebpf:"setgid_x"`
+	SetnsX           *ebpf.ProgramSpec `ebpf:"setns_x"`
 	SetpgidX         *ebpf.ProgramSpec `ebpf:"setpgid_x"`
 	SetregidX        *ebpf.ProgramSpec `ebpf:"setregid_x"`
 	SetresgidX       *ebpf.ProgramSpec `ebpf:"setresgid_x"`
@@ -293,6 +302,7 @@ type kestrelProgramSpecs struct {
 	Umount2X         *ebpf.ProgramSpec `ebpf:"umount2_x"`
 	UnlinkX          *ebpf.ProgramSpec `ebpf:"unlink_x"`
 	UnlinkatX        *ebpf.ProgramSpec `ebpf:"unlinkat_x"`
+	UnshareX         *ebpf.ProgramSpec `ebpf:"unshare_x"`
 	UserfaultfdX     *ebpf.ProgramSpec `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.ProgramSpec `ebpf:"vfork_x"`
 }
@@ -381,6 +391,7 @@ type kestrelPrograms struct {
 	Accept4X         *ebpf.Program `ebpf:"accept4_x"`
 	AcceptX          *ebpf.Program `ebpf:"accept_x"`
 	BindX            *ebpf.Program `ebpf:"bind_x"`
+	BpfX             *ebpf.Program `ebpf:"bpf_x"`
 	CapsetX          *ebpf.Program `ebpf:"capset_x"`
 	ChdirX           *ebpf.Program `ebpf:"chdir_x"`
 	ChmodX           *ebpf.Program `ebpf:"chmod_x"`
@@ -444,6 +455,7 @@ type kestrelPrograms struct {
 	Prlimit64X       *ebpf.Program `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
 	RecvfromX        *ebpf.Program `ebpf:"recvfrom_x"`
+	RecvmmsgX        *ebpf.Program `ebpf:"recvmmsg_x"`
 	RecvmsgX         *ebpf.Program `ebpf:"recvmsg_x"`
 	RenameX          *ebpf.Program `ebpf:"rename_x"`
 	Renameat2X       *ebpf.Program `ebpf:"renameat2_x"`
@@ -451,9 +463,11 @@ type kestrelPrograms struct {
 	RmdirX           *ebpf.Program `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
+	SendmmsgX        *ebpf.Program `ebpf:"sendmmsg_x"`
 	SendmsgX         *ebpf.Program `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.Program `ebpf:"sendto_x"`
 	SetgidX          *ebpf.Program `ebpf:"setgid_x"`
+	SetnsX           *ebpf.Program `ebpf:"setns_x"`
 	SetpgidX         *ebpf.Program `ebpf:"setpgid_x"`
 	SetregidX        *ebpf.Program `ebpf:"setregid_x"`
 	SetresgidX       *ebpf.Program `ebpf:"setresgid_x"`
@@ -474,6 +488,7 @@ type kestrelPrograms struct {
 	Umount2X         *ebpf.Program `ebpf:"umount2_x"`
 	UnlinkX          *ebpf.Program `ebpf:"unlink_x"`
 	UnlinkatX        *ebpf.Program `ebpf:"unlinkat_x"`
+	UnshareX         *ebpf.Program `ebpf:"unshare_x"`
 	UserfaultfdX     *ebpf.Program `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.Program `ebpf:"vfork_x"`
 }
@@ -483,6 +498,7 @@ func (p *kestrelPrograms) Close() error {
 		p.Accept4X,
 		p.AcceptX,
 		p.BindX,
+		p.BpfX,
 		p.CapsetX,
 		p.ChdirX,
 		p.ChmodX,
@@ -546,6 +562,7 @@ func (p *kestrelPrograms) Close() error {
 		p.Prlimit64X,
 		p.PtraceX,
 		p.RecvfromX,
+		p.RecvmmsgX,
 		p.RecvmsgX,
 		p.RenameX,
 		p.Renameat2X,
@@ -553,9 +570,11 @@ func (p *kestrelPrograms) Close() error {
 		p.RmdirX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
+		p.SendmmsgX,
 		p.SendmsgX,
 		p.SendtoX,
 		p.SetgidX,
+		p.SetnsX,
 		p.SetpgidX,
 		p.SetregidX,
 		p.SetresgidX,
@@ -576,6 +595,7 @@ func (p *kestrelPrograms) Close() error {
 		p.Umount2X,
 		p.UnlinkX,
 		p.UnlinkatX,
+		p.UnshareX,
 		p.UserfaultfdX,
 		p.VforkX,
 	)

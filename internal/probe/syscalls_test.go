@@ -204,6 +204,16 @@ func TestSyscallFillers(t *testing.T) {
 			unix.Close(fds[0])
 			unix.Close(fds[1])
 		}, []string{"res=0", "domain=1(AF_LOCAL|AF_UNIX)"}},
+		{"unshare", event.UnshareX, func(t *testing.T, d string) {
+			// an invalid flag: EINVAL, the namespaces of the test stay
+			_, _, _ = unix.RawSyscall(unix.SYS_UNSHARE, 0x80000000|unix.CLONE_NEWUTS, 0, 0)
+		}, []string{"flags=", "CLONE_NEWUTS"}},
+		{"setns", event.SetnsX, func(t *testing.T, d string) {
+			_, _, _ = unix.RawSyscall(unix.SYS_SETNS, 9999, unix.CLONE_NEWNET, 0)
+		}, []string{"res=-9(EBADF)", "fd=9999", "CLONE_NEWNET"}},
+		{"bpf", event.BpfX2, func(t *testing.T, d string) {
+			_, _, _ = unix.Syscall(unix.SYS_BPF, 0 /* BPF_MAP_CREATE */, 0, 0)
+		}, []string{"cmd=0(BPF_MAP_CREATE)"}},
 		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {

@@ -595,9 +595,8 @@ int BPF_PROG(exec_fail_e, struct pt_regs *regs, long ret)
 #define K_CLONE_NEWNET 0x40000000
 #define K_CLONE_IO 0x80000000
 
-/* The libraries' clone_flags_to_scap, plus their "child in a pid
- * namespace" flag. */
-static __always_inline __u32 clone_flags_to_scap(struct task_struct *task, __u64 f)
+/* The libraries' clone_flags_to_scap. */
+static __always_inline __u32 clone_flags_plain(__u64 f)
 {
 	__u32 res = 0;
 	if (f & K_CLONE_FILES) res |= PPM_CLONE_CLONE_FILES;
@@ -622,6 +621,14 @@ static __always_inline __u32 clone_flags_to_scap(struct task_struct *task, __u64
 	if (f & K_CLONE_SETTLS) res |= PPM_CLONE_CLONE_SETTLS;
 	if (f & K_CLONE_VFORK) res |= PPM_CLONE_CLONE_VFORK;
 	if (f & K_CLONE_NEWCGROUP) res |= PPM_CLONE_CLONE_NEWCGROUP;
+	return res;
+}
+
+/* clone_flags_plain plus the "child in a pid namespace" flag the clone
+ * exits carry. */
+static __always_inline __u32 clone_flags_to_scap(struct task_struct *task, __u64 f)
+{
+	__u32 res = clone_flags_plain(f);
 	struct pid *p = task_pid_struct(task, K_PIDTYPE_PID);
 	unsigned int level = BPF_CORE_READ(p, level);
 	if (level != 0) {
@@ -1599,4 +1606,63 @@ FILLER(open_by_handle_at_x, PPME_SYSCALL_OPEN_BY_HANDLE_AT_X, CAT_OPEN)
 		rec_empty(r);
 	rec_u32(r, o.dev);               /* dev */
 	rec_u64(r, o.ino);               /* ino */
+}
+
+/* ------------------------------------------------------------------ */
+/* Namespaces, bpf, batched messages                                  */
+
+FILLER(unshare_x, PPME_SYSCALL_UNSHARE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                   /* res */
+	rec_u32(r, clone_flags_plain(ARG0)); /* flags */
+}
+
+FILLER(setns_x, PPME_SYSCALL_SETNS_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                   /* res */
+	rec_s64(r, (__s32)ARG0);           /* fd */
+	rec_u32(r, clone_flags_plain(ARG1)); /* nstype */
+}
+
+FILLER(bpf_x, PPME_SYSCALL_BPF_2_X, CAT_OTHER)
+{
+	rec_s64(r, ret);         /* fd */
+	rec_u32(r, (__u32)ARG0); /* cmd (PPM values are the kernel's) */
+}
+
+/* sendmmsg/recvmmsg: the first message of the batch (Falco's probe emits
+ * one event per message). */
+FILLER(sendmmsg_x, PPME_SOCKET_SENDMMSG_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	struct msg_view m = read_msghdr((const void *)ARG1);
+	__u32 sent = 0;
+	bpf_probe_read_user(&sent, sizeof(sent), (void *)ARG1 + sizeof(struct user_msghdr));
+	long n = sent < m.iov0_len ? sent : (long)m.iov0_len;
+	rec_s64(r, ret);                        /* res */
+	rec_s64(r, fd);                         /* fd */
+	rec_u32(r, (__u32)m.total);             /* size */
+	rec_user_buf(r, m.iov0_base, ret > 0 ? n : 0); /* data */
+	rec_socktuple(r, fd, OUTBOUND, m.name); /* tuple */
+}
+
+FILLER(recvmmsg_x, PPME_SOCKET_RECVMMSG_X, CAT_OTHER)
+{
+	long fd = (__s32)ARG0;
+	struct msg_view m = read_msghdr((const void *)ARG1);
+	__u32 got = 0;
+	bpf_probe_read_user(&got, sizeof(got), (void *)ARG1 + sizeof(struct user_msghdr));
+	long n = got < m.iov0_len ? got : (long)m.iov0_len;
+	rec_s64(r, ret);                        /* res */
+	rec_s64(r, fd);                         /* fd */
+	rec_u32(r, (__u32)m.total);             /* size */
+	rec_user_buf(r, m.iov0_base, ret > 0 ? n : 0); /* data */
+	rec_socktuple(r, fd, INBOUND, NULL);    /* tuple */
+	__u32 cl = m.controllen > MAX_CONTROL ? MAX_CONTROL : (__u32)m.controllen;
+	if (ret > 0 && m.control && cl > 0 &&
+	    bpf_probe_read_user(&r->buf[r->pos & EVENT_MASK], cl & (MAX_CONTROL * 2 - 1), m.control) == 0)
+		rec_len(r, cl & (MAX_CONTROL * 2 - 1)); /* msgcontrol */
+	else
+		rec_empty(r);
+	rec_forget(r);
 }
