@@ -102,6 +102,15 @@ var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
 	"bpf":               func(o *kestrelObjects) *ebpf.Program { return o.BpfX },
 	"sendmmsg":          func(o *kestrelObjects) *ebpf.Program { return o.SendmmsgX },
 	"recvmmsg":          func(o *kestrelObjects) *ebpf.Program { return o.RecvmmsgX },
+	"read":              func(o *kestrelObjects) *ebpf.Program { return o.ReadX },
+	"write":             func(o *kestrelObjects) *ebpf.Program { return o.WriteX },
+	"pread64":           func(o *kestrelObjects) *ebpf.Program { return o.Pread64X },
+	"pwrite64":          func(o *kestrelObjects) *ebpf.Program { return o.Pwrite64X },
+	"readv":             func(o *kestrelObjects) *ebpf.Program { return o.ReadvX },
+	"writev":            func(o *kestrelObjects) *ebpf.Program { return o.WritevX },
+	"preadv":            func(o *kestrelObjects) *ebpf.Program { return o.PreadvX },
+	"pwritev":           func(o *kestrelObjects) *ebpf.Program { return o.PwritevX },
+	"sendfile":          func(o *kestrelObjects) *ebpf.Program { return o.SendfileX },
 	"pipe2":             func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
 

@@ -115,8 +115,14 @@ const (
 	kestrelProgPipe2X           = "pipe2_x"
 	kestrelProgPipeX            = "pipe_x"
 	kestrelProgPrctlX           = "prctl_x"
+	kestrelProgPread64X         = "pread64_x"
+	kestrelProgPreadvX          = "preadv_x"
 	kestrelProgPrlimit64X       = "prlimit64_x"
 	kestrelProgPtraceX          = "ptrace_x"
+	kestrelProgPwrite64X        = "pwrite64_x"
+	kestrelProgPwritevX         = "pwritev_x"
+	kestrelProgReadX            = "read_x"
+	kestrelProgReadvX           = "readv_x"
 	kestrelProgRecvfromX        = "recvfrom_x"
 	kestrelProgRecvmmsgX        = "recvmmsg_x"
 	kestrelProgRecvmsgX         = "recvmsg_x"
@@ -126,6 +132,7 @@ const (
 	kestrelProgRmdirX           = "rmdir_x"
 	kestrelProgSchedProcessExec = "sched_process_exec"
 	kestrelProgSchedProcessExit = "sched_process_exit"
+	kestrelProgSendfileX        = "sendfile_x"
 	kestrelProgSendmmsgX        = "sendmmsg_x"
 	kestrelProgSendmsgX         = "sendmsg_x"
 	kestrelProgSendtoX          = "sendto_x"
@@ -154,6 +161,8 @@ const (
 	kestrelProgUnshareX         = "unshare_x"
 	kestrelProgUserfaultfdX     = "userfaultfd_x"
 	kestrelProgVforkX           = "vfork_x"
+	kestrelProgWriteX           = "write_x"
+	kestrelProgWritevX          = "writev_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
 	kestrelVarSelfTgid          = "self_tgid"
 	kestrelVarSnaplen           = "snaplen"
@@ -266,8 +275,14 @@ type kestrelProgramSpecs struct {
 	Pipe2X           *ebpf.ProgramSpec `ebpf:"pipe2_x"`
 	PipeX            *ebpf.ProgramSpec `ebpf:"pipe_x"`
 	PrctlX           *ebpf.ProgramSpec `ebpf:"prctl_x"`
+	Pread64X         *ebpf.ProgramSpec `ebpf:"pread64_x"`
+	PreadvX          *ebpf.ProgramSpec `ebpf:"preadv_x"`
 	Prlimit64X       *ebpf.ProgramSpec `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.ProgramSpec `ebpf:"ptrace_x"`
+	Pwrite64X        *ebpf.ProgramSpec `ebpf:"pwrite64_x"`
+	PwritevX         *ebpf.ProgramSpec `ebpf:"pwritev_x"`
+	ReadX            *ebpf.ProgramSpec `ebpf:"read_x"`
+	ReadvX           *ebpf.ProgramSpec `ebpf:"readv_x"`
 	RecvfromX        *ebpf.ProgramSpec `ebpf:"recvfrom_x"`
 	RecvmmsgX        *ebpf.ProgramSpec `ebpf:"recvmmsg_x"`
 	RecvmsgX         *ebpf.ProgramSpec `ebpf:"recvmsg_x"`
@@ -277,6 +292,7 @@ type kestrelProgramSpecs struct {
 	RmdirX           *ebpf.ProgramSpec `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
+	SendfileX        *ebpf.ProgramSpec `ebpf:"sendfile_x"`
 	SendmmsgX        *ebpf.ProgramSpec `ebpf:"sendmmsg_x"`
 	SendmsgX         *ebpf.ProgramSpec `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.ProgramSpec `ebpf:"sendto_x"`
@@ -305,6 +321,8 @@ type kestrelProgramSpecs struct {
 	UnshareX         *ebpf.ProgramSpec `ebpf:"unshare_x"`
 	UserfaultfdX     *ebpf.ProgramSpec `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.ProgramSpec `ebpf:"vfork_x"`
+	WriteX           *ebpf.ProgramSpec `ebpf:"write_x"`
+	WritevX          *ebpf.ProgramSpec `ebpf:"writev_x"`
 }
 
 // kestrelMapSpecs contains maps before they are loaded into the kernel.
@@ -452,8 +470,14 @@ type kestrelPrograms struct {
 	Pipe2X           *ebpf.Program `ebpf:"pipe2_x"`
 	PipeX            *ebpf.Program `ebpf:"pipe_x"`
 	PrctlX           *ebpf.Program `ebpf:"prctl_x"`
+	Pread64X         *ebpf.Program `ebpf:"pread64_x"`
+	PreadvX          *ebpf.Program `ebpf:"preadv_x"`
 	Prlimit64X       *ebpf.Program `ebpf:"prlimit64_x"`
 	PtraceX          *ebpf.Program `ebpf:"ptrace_x"`
+	Pwrite64X        *ebpf.Program `ebpf:"pwrite64_x"`
+	PwritevX         *ebpf.Program `ebpf:"pwritev_x"`
+	ReadX            *ebpf.Program `ebpf:"read_x"`
+	ReadvX           *ebpf.Program `ebpf:"readv_x"`
 	RecvfromX        *ebpf.Program `ebpf:"recvfrom_x"`
 	RecvmmsgX        *ebpf.Program `ebpf:"recvmmsg_x"`
 	RecvmsgX         *ebpf.Program `ebpf:"recvmsg_x"`
@@ -463,6 +487,7 @@ type kestrelPrograms struct {
 	RmdirX           *ebpf.Program `ebpf:"rmdir_x"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
+	SendfileX        *ebpf.Program `ebpf:"sendfile_x"`
 	SendmmsgX        *ebpf.Program `ebpf:"sendmmsg_x"`
 	SendmsgX         *ebpf.Program `ebpf:"sendmsg_x"`
 	SendtoX          *ebpf.Program `ebpf:"sendto_x"`
@@ -491,6 +516,8 @@ type kestrelPrograms struct {
 	UnshareX         *ebpf.Program `ebpf:"unshare_x"`
 	UserfaultfdX     *ebpf.Program `ebpf:"userfaultfd_x"`
 	VforkX           *ebpf.Program `ebpf:"vfork_x"`
+	WriteX           *ebpf.Program `ebpf:"write_x"`
+	WritevX          *ebpf.Program `ebpf:"writev_x"`
 }
 
 func (p *kestrelPrograms) Close() error {
@@ -559,8 +586,14 @@ func (p *kestrelPrograms) Close() error {
 		p.Pipe2X,
 		p.PipeX,
 		p.PrctlX,
+		p.Pread64X,
+		p.PreadvX,
 		p.Prlimit64X,
 		p.PtraceX,
+		p.Pwrite64X,
+		p.PwritevX,
+		p.ReadX,
+		p.ReadvX,
 		p.RecvfromX,
 		p.RecvmmsgX,
 		p.RecvmsgX,
@@ -570,6 +603,7 @@ func (p *kestrelPrograms) Close() error {
 		p.RmdirX,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
+		p.SendfileX,
 		p.SendmmsgX,
 		p.SendmsgX,
 		p.SendtoX,
@@ -598,6 +632,8 @@ func (p *kestrelPrograms) Close() error {
 		p.UnshareX,
 		p.UserfaultfdX,
 		p.VforkX,
+		p.WriteX,
+		p.WritevX,
 	)
 }
 

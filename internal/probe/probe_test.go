@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,11 +139,17 @@ func TestExecve(t *testing.T) {
 	// a failing execve
 	fail := exec.Command("/nonexistent/kestrel-missing-binary")
 	_ = fail.Run()
+	// nobody may not write /usr/bin/true
+	nobody := exec.Command("/bin/true")
+	nobody.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := nobody.Run(); err != nil {
+		t.Fatal(err)
+	}
 	pid := int64(cmd.Process.Pid)
 	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool {
 		return r.Type() == event.ExecveX19
 	})
-	var ok, failed bool
+	var ok, failed, sawNobody bool
 	for _, r := range recs {
 		info := event.Lookup(r.Type())
 		vals := map[string][]byte{}
@@ -158,6 +165,13 @@ func TestExecve(t *testing.T) {
 				if res != -2 {
 					t.Errorf("failed execve res %d, want -ENOENT", res)
 				}
+			}
+			continue
+		}
+		if event.Int(event.PTPID, vals["tid"]) == int64(nobody.Process.Pid) {
+			sawNobody = true
+			if f := event.U32(vals["flags"]); f&1 != 0 || event.U32(vals["uid"]) != 65534 {
+				t.Errorf("nobody's execve: flags %#x uid %d", f, event.U32(vals["uid"]))
 			}
 			continue
 		}
@@ -213,6 +227,13 @@ func TestExecve(t *testing.T) {
 		if caps := event.U64(vals["cap_effective"]); os.Geteuid() == 0 && caps == 0 {
 			t.Error("root without effective capabilities")
 		}
+		// root may write /usr/bin/dash (owner root, mode 0755)
+		if f := event.U32(vals["flags"]); os.Geteuid() == 0 && f&1 == 0 {
+			t.Errorf("flags %#x: root's executable not writable", f)
+		}
+	}
+	if !sawNobody {
+		t.Error("no execve of nobody's /bin/true")
 	}
 	if !ok || !failed {
 		t.Fatalf("successful execve seen %v, failed one seen %v, among %d execve records", ok, failed, len(recs))

@@ -214,6 +214,40 @@ func TestSyscallFillers(t *testing.T) {
 		{"bpf", event.BpfX2, func(t *testing.T, d string) {
 			_, _, _ = unix.Syscall(unix.SYS_BPF, 0 /* BPF_MAP_CREATE */, 0, 0)
 		}, []string{"cmd=0(BPF_MAP_CREATE)"}},
+		{"write", event.WriteX, func(t *testing.T, d string) {
+			f, err := os.Create(at("io"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = unix.Write(int(f.Fd()), []byte("kestrel-io"))
+			f.Close()
+		}, []string{"res=10", "data=kestrel-io", "size=10"}},
+		{"read", event.ReadX, func(t *testing.T, d string) {
+			f, err := os.Open(at("io"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 64)
+			_, _ = unix.Read(int(f.Fd()), buf)
+			f.Close()
+		}, []string{"res=10", "data=kestrel-io", "size=64"}},
+		{"writev", event.WritevX, func(t *testing.T, d string) {
+			f, err := os.Create(at("iov"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = unix.Writev(int(f.Fd()), [][]byte{[]byte("kestrel-"), []byte("vec")})
+			f.Close()
+		}, []string{"res=11", "data=kestrel-", "size=11"}},
+		{"pread64", event.PreadX, func(t *testing.T, d string) {
+			f, err := os.Open(at("io"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 3)
+			_, _ = unix.Pread(int(f.Fd()), buf, 8)
+			f.Close()
+		}, []string{"res=2", "data=io", "pos=8"}},
 		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {

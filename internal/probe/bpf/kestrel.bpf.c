@@ -339,6 +339,8 @@ static __always_inline void rec_exec_identity(struct rec *r, struct task_struct 
 	__u32 flags = 0;
 	if (exe && file_is_memfd(exe))
 		flags |= PPM_EXE_FROM_MEMFD_BIT;
+	if (exe_writable(task, inode))
+		flags |= PPM_EXE_WRITABLE_BIT;
 	rec_u32(r, flags);                                /* flags */
 	rec_u64(r, task_caps(task, 0));                   /* cap_inheritable */
 	rec_u64(r, task_caps(task, 1));                   /* cap_permitted */
@@ -1665,4 +1667,112 @@ FILLER(recvmmsg_x, PPME_SOCKET_RECVMMSG_X, CAT_OTHER)
 	else
 		rec_empty(r);
 	rec_forget(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* I/O (selected only with base_syscalls.all or by rules)             */
+
+FILLER(read_x, PPME_SYSCALL_READ_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                               /* res */
+	rec_user_buf(r, (const void *)ARG1, ret);      /* data: what was read */
+	rec_s64(r, (__s32)ARG0);                       /* fd */
+	rec_u32(r, (__u32)ARG2);                       /* size */
+}
+
+FILLER(write_x, PPME_SYSCALL_WRITE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                        /* res */
+	rec_user_buf(r, (const void *)ARG1, ret > 0 ? ret : (long)ARG2); /* data */
+	rec_s64(r, (__s32)ARG0);                                /* fd */
+	rec_u32(r, (__u32)ARG2);                                /* size */
+}
+
+FILLER(pread64_x, PPME_SYSCALL_PREAD_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                          /* res */
+	rec_user_buf(r, (const void *)ARG1, ret); /* data */
+	rec_s64(r, (__s32)ARG0);                  /* fd */
+	rec_u32(r, (__u32)ARG2);                  /* size */
+	rec_u64(r, ARG3);                         /* pos */
+}
+
+FILLER(pwrite64_x, PPME_SYSCALL_PWRITE_X, CAT_OTHER)
+{
+	rec_s64(r, ret);                                        /* res */
+	rec_user_buf(r, (const void *)ARG1, ret > 0 ? ret : (long)ARG2); /* data */
+	rec_s64(r, (__s32)ARG0);                                /* fd */
+	rec_u32(r, (__u32)ARG2);                                /* size */
+	rec_u64(r, ARG3);                                       /* pos */
+}
+
+/* The first iovec's bytes (up to snaplen) and the total size. */
+static __always_inline void iov_view(const void *uiov, __u64 cnt, void **base0, __u64 *len0, __u64 *total)
+{
+	struct iovec iov[8] = {};
+	__u32 n = cnt > 8 ? 8 : (__u32)cnt;
+	*base0 = NULL;
+	*len0 = 0;
+	*total = 0;
+	if (!uiov || n == 0 || bpf_probe_read_user(iov, sizeof(iov[0]) * (n & 7 ? n & 7 : 8), uiov) != 0)
+		return;
+	*base0 = iov[0].iov_base;
+	*len0 = iov[0].iov_len;
+	for (int i = 0; i < 8; i++)
+		if (i < n)
+			*total += iov[i].iov_len;
+}
+
+FILLER(readv_x, PPME_SYSCALL_READV_X, CAT_OTHER)
+{
+	void *b; __u64 l, total;
+	iov_view((const void *)ARG1, ARG2, &b, &l, &total);
+	rec_s64(r, ret);                                  /* res */
+	rec_u32(r, (__u32)total);                         /* size */
+	rec_user_buf(r, b, ret > 0 ? (ret < (long)l ? ret : (long)l) : 0); /* data */
+	rec_s64(r, (__s32)ARG0);                          /* fd */
+}
+
+FILLER(writev_x, PPME_SYSCALL_WRITEV_X, CAT_OTHER)
+{
+	void *b; __u64 l, total;
+	iov_view((const void *)ARG1, ARG2, &b, &l, &total);
+	rec_s64(r, ret);                 /* res */
+	rec_user_buf(r, b, (long)l);     /* data */
+	rec_s64(r, (__s32)ARG0);         /* fd */
+	rec_u32(r, (__u32)total);        /* size */
+}
+
+FILLER(preadv_x, PPME_SYSCALL_PREADV_X, CAT_OTHER)
+{
+	void *b; __u64 l, total;
+	iov_view((const void *)ARG1, ARG2, &b, &l, &total);
+	rec_s64(r, ret);                                  /* res */
+	rec_u32(r, (__u32)total);                         /* size */
+	rec_user_buf(r, b, ret > 0 ? (ret < (long)l ? ret : (long)l) : 0); /* data */
+	rec_s64(r, (__s32)ARG0);                          /* fd */
+	rec_u64(r, ARG3);                                 /* pos */
+}
+
+FILLER(pwritev_x, PPME_SYSCALL_PWRITEV_X, CAT_OTHER)
+{
+	void *b; __u64 l, total;
+	iov_view((const void *)ARG1, ARG2, &b, &l, &total);
+	rec_s64(r, ret);             /* res */
+	rec_user_buf(r, b, (long)l); /* data */
+	rec_s64(r, (__s32)ARG0);     /* fd */
+	rec_u32(r, (__u32)total);    /* size */
+	rec_u64(r, ARG3);            /* pos */
+}
+
+FILLER(sendfile_x, PPME_SYSCALL_SENDFILE_X, CAT_OTHER)
+{
+	__u64 off = 0;
+	if (ARG2)
+		bpf_probe_read_user(&off, sizeof(off), (void *)ARG2);
+	rec_s64(r, ret);         /* res */
+	rec_u64(r, off);         /* offset (after the call) */
+	rec_s64(r, (__s32)ARG0); /* out_fd */
+	rec_s64(r, (__s32)ARG1); /* in_fd */
+	rec_u64(r, ARG3);        /* size */
 }

@@ -197,6 +197,33 @@ static __always_inline __u64 inode_mtime_ns(struct inode *inode)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Whether the task may write its executable, as the kernel's permission
+ * check decides (the owner, group or other class bits, then
+ * CAP_DAC_OVERRIDE), on a writable, non-immutable file system; the
+ * supplementary groups and user namespaces are not considered. */
+static __always_inline int exe_writable(struct task_struct *task, struct inode *inode)
+{
+	if (!inode)
+		return 0;
+	if (BPF_CORE_READ(inode, i_sb, s_flags) & 1) /* SB_RDONLY */
+		return 0;
+	if (BPF_CORE_READ(inode, i_flags) & 8) /* S_IMMUTABLE */
+		return 0;
+	umode_t mode = BPF_CORE_READ(inode, i_mode);
+	const struct cred *c = BPF_CORE_READ(task, cred);
+	__u32 fsuid = BPF_CORE_READ(c, fsuid.val), fsgid = BPF_CORE_READ(c, fsgid.val);
+	int allowed;
+	if (fsuid == BPF_CORE_READ(inode, i_uid.val))
+		allowed = mode & 0200;
+	else if (fsgid == BPF_CORE_READ(inode, i_gid.val))
+		allowed = mode & 0020;
+	else
+		allowed = mode & 0002;
+	if (allowed)
+		return 1;
+	return (task_caps(task, 2) >> 1) & 1; /* CAP_DAC_OVERRIDE */
+}
+
 /* An executable run from a memfd: its dentry is its own parent and is
  * named "memfd:...". */
 static __always_inline int file_is_memfd(struct file *f)
