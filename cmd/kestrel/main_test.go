@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -478,5 +481,51 @@ func TestReplayBaseSyscalls(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, warning) ||
 		!strings.Contains(errOut, "Invalid (negative) syscall names: warning (base_syscalls override): nosuch\n") {
 		t.Errorf("custom_set: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestMain lets the test binary run the CLI itself (for tests that need
+// another user, such as the unprivileged start below).
+func TestMain(m *testing.M) {
+	if os.Getenv("KESTREL_TEST_RUN_CLI") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// Without privileges the live agent exits 1 with a sentence naming what
+// is missing.
+func TestUnprivilegedStart(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a process as another user")
+	}
+	// A copy of this test binary that nobody may run.
+	dir, err := os.MkdirTemp("", "kestrel-cli-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "kestrel.test")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-M", "1", "-o", "webserver.enabled=false")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "KESTREL_TEST_RUN_CLI=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "the eBPF probe cannot run here: it needs the capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root") {
+		t.Errorf("message:\n%s", out)
 	}
 }

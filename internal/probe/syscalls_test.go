@@ -15,6 +15,8 @@ import (
 	"github.com/kestrel-project/kestrel/internal/event"
 )
 
+var atFDCWD = unix.AT_FDCWD // a variable: -100 does not convert to uintptr as a constant
+
 // rawPath calls a path syscall directly (x/sys/unix uses the *at forms).
 func rawPath(t *testing.T, nr uintptr, path string, a1, a2 uintptr) uintptr {
 	t.Helper()
@@ -248,6 +250,12 @@ func TestSyscallFillers(t *testing.T) {
 			_, _ = unix.Pread(int(f.Fd()), buf, 8)
 			f.Close()
 		}, []string{"res=2", "data=io", "pos=8"}},
+		{"execveat", event.ExecveatX, func(t *testing.T, d string) {
+			path, _ := unix.BytePtrFromString(at("no-such-binary"))
+			argv := []*byte{path, nil}
+			_, _, _ = unix.Syscall6(unix.SYS_EXECVEAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(path)),
+				uintptr(unsafe.Pointer(&argv[0])), 0, 0, 0)
+		}, []string{"res=-2(ENOENT)", "exe=" + at("no-such-binary")}},
 		{"pipe2", event.Pipe2X, func(t *testing.T, d string) {
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_NONBLOCK); err != nil {
