@@ -46,6 +46,7 @@ const (
 	kestrelMapCountersMap       = "counters_map"
 	kestrelMapExecTails         = "exec_tails"
 	kestrelMapExitFillers       = "exit_fillers"
+	kestrelMapIa32Map           = "ia32_map"
 	kestrelMapInteresting       = "interesting"
 	kestrelMapPathTmpMap        = "path_tmp_map"
 	kestrelMapRings             = "rings"
@@ -332,6 +333,7 @@ type kestrelMapSpecs struct {
 	CountersMap  *ebpf.MapSpec `ebpf:"counters_map"`
 	ExecTails    *ebpf.MapSpec `ebpf:"exec_tails"`
 	ExitFillers  *ebpf.MapSpec `ebpf:"exit_fillers"`
+	Ia32Map      *ebpf.MapSpec `ebpf:"ia32_map"`
 	Interesting  *ebpf.MapSpec `ebpf:"interesting"`
 	PathTmpMap   *ebpf.MapSpec `ebpf:"path_tmp_map"`
 	Rings        *ebpf.MapSpec `ebpf:"rings"`
@@ -372,6 +374,7 @@ type kestrelMaps struct {
 	CountersMap  *ebpf.Map `ebpf:"counters_map"`
 	ExecTails    *ebpf.Map `ebpf:"exec_tails"`
 	ExitFillers  *ebpf.Map `ebpf:"exit_fillers"`
+	Ia32Map      *ebpf.Map `ebpf:"ia32_map"`
 	Interesting  *ebpf.Map `ebpf:"interesting"`
 	PathTmpMap   *ebpf.Map `ebpf:"path_tmp_map"`
 	Rings        *ebpf.Map `ebpf:"rings"`
@@ -384,6 +387,7 @@ func (m *kestrelMaps) Close() error {
 		m.CountersMap,
 		m.ExecTails,
 		m.ExitFillers,
+		m.Ia32Map,
 		m.Interesting,
 		m.PathTmpMap,
 		m.Rings,

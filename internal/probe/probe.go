@@ -153,6 +153,13 @@ func (p *Probe) setup(ncpu int, inner *ebpf.MapSpec) error {
 		}
 	}
 	p.events = make([]unix.EpollEvent, ncpu+1)
+	for nr32, nr64 := range ia32To64 {
+		if nr32 < nativeSyscalls {
+			if err := p.objs.Ia32Map.Put(uint32(nr32), uint32(nr64+1)); err != nil {
+				return fmt.Errorf("installing the i386 syscall map: %w", err)
+			}
+		}
+	}
 	for nr, f := range fillers {
 		prog := f(&p.objs)
 		if err := p.objs.ExitFillers.Put(uint32(nr), prog); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -399,3 +400,75 @@ func TestSocketFillers(t *testing.T) {
 		}
 	}
 }
+
+// A 32-bit (i386) process on this 64-bit kernel: its syscall numbers and
+// argument registers differ, and the probe maps them.
+func TestIA32Process(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte(`package main
+
+import "syscall"
+
+func main() {
+	fd, err := syscall.Open("/etc/hostname", syscall.O_RDONLY, 0)
+	if err != nil {
+		panic(err)
+	}
+	syscall.Close(fd)
+	syscall.Mkdir(`+"`"+`KDIR`+"`"+`, 0o700)
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mk := filepath.Join(dir, "made-by-ia32")
+	b, _ := os.ReadFile(src)
+	os.WriteFile(src, []byte(strings.Replace(string(b), "KDIR", mk, 1)), 0o644)
+	bin := filepath.Join(dir, "ia32")
+	build := exec.Command("go", "build", "-o", bin, src)
+	build.Env = append(os.Environ(), "GOARCH=386", "CGO_ENABLED=0", "GOFLAGS=")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building an i386 program: %v\n%s", err, out)
+	}
+	p := needProbe(t, Options{RingBytes: 1 << 20})
+	if _, err := p.SetSyscalls(syscallsNamed(t, "open", "openat", "close", "mkdir", "mkdirat")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running the i386 program (needs CONFIG_IA32_EMULATION): %v %s", err, out)
+	}
+	pid := int64(cmd.Process.Pid)
+	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool { return true })
+	var opened, made bool
+	for _, r := range recs {
+		if r.Tid() != pid && !isThreadOf(r.Tid(), pid) {
+			continue
+		}
+		args := event.Args(r, nil, event.RenderOptions{})
+		switch r.Type() {
+		case event.OpenatX2, event.OpenX:
+			if strings.Contains(args, "name=/etc/hostname") && strings.Contains(args, "O_RDONLY)") {
+				opened = true
+			}
+		case event.MkdirX2, event.MkdiratX:
+			if strings.Contains(args, "path="+mk) {
+				made = true
+			}
+		}
+	}
+	if !opened || !made {
+		for _, r := range recs {
+			if r.Tid() == pid || isThreadOf(r.Tid(), pid) {
+				t.Logf("%d %s", r.Type(), event.Args(r, nil, event.RenderOptions{}))
+			}
+		}
+		t.Fatalf("i386 open seen %v, mkdir seen %v", opened, made)
+	}
+}
+
+// isThreadOf: the Go runtime of the child may make the call on another
+// thread; its threads share the child's tgid, which the record does not
+// carry, so accept the tids just above the pid.
+func isThreadOf(tid, pid int64) bool { return tid > pid && tid < pid+64 }

@@ -22,6 +22,15 @@ struct {
 	__type(value, __u8);
 } interesting SEC(".maps");
 
+/* i386 syscall number -> x86_64 number + 1 (0: none), for 32-bit
+ * processes on this 64-bit kernel. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NATIVE_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u32);
+} ia32_map SEC(".maps");
+
 /* Native syscall number -> its exit filler. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -41,6 +50,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 nr = (__u32)regs->orig_ax;
 	if (nr >= NATIVE_SYSCALLS)
 		return 0;
+	if (in_compat()) {
+		__u32 *x = bpf_map_lookup_elem(&ia32_map, &nr);
+		if (!x || *x == 0)
+			return 0;
+		nr = *x - 1;
+	}
 	__u8 *on = bpf_map_lookup_elem(&interesting, &nr);
 	if (!on || !*on || !traced())
 		return 0;
@@ -156,12 +171,36 @@ static __always_inline struct opened opened_file(long fd, __u32 kflags)
 	return o;
 }
 
-#define ARG0 (regs->di)
-#define ARG1 (regs->si)
-#define ARG2 (regs->dx)
-#define ARG3 (regs->r10)
-#define ARG4 (regs->r8)
-#define ARG5 (regs->r9)
+/* The syscall's arguments: the x86_64 registers, or the i386 ones for a
+ * 32-bit process. */
+static __always_inline unsigned long sysarg(struct pt_regs *regs, int i)
+{
+	if (in_compat()) {
+		switch (i) {
+		case 0: return regs->bx;
+		case 1: return regs->cx;
+		case 2: return regs->dx;
+		case 3: return regs->si;
+		case 4: return regs->di;
+		default: return regs->bp;
+		}
+	}
+	switch (i) {
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
+	}
+}
+
+#define ARG0 sysarg(regs, 0)
+#define ARG1 sysarg(regs, 1)
+#define ARG2 sysarg(regs, 2)
+#define ARG3 sysarg(regs, 3)
+#define ARG4 sysarg(regs, 4)
+#define ARG5 sysarg(regs, 5)
 
 /* A filler: one record of event EVT from the syscall's result (ret) and
  * arguments (ARG0...). */
@@ -257,7 +296,7 @@ int BPF_PROG(close_x, struct pt_regs *regs, long ret)
 	if (!rec_begin(&r, PPME_SYSCALL_CLOSE_X, PPME_SYSCALL_CLOSE_X_NPARAMS, 0, CAT_CLOSE))
 		return 0;
 	rec_s64(&r, ret);                    /* res */
-	rec_s64(&r, (__s64)(__s32)regs->di); /* fd */
+	rec_s64(&r, (__s64)(__s32)ARG0); /* fd */
 	rec_submit(&r);
 	return 0;
 }
@@ -458,15 +497,30 @@ int BPF_PROG(exec_ok_e, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	return 0;
 }
 
+/* The i-th pointer of a user array of pointers, 4 bytes wide in a
+ * 32-bit process. */
+static __always_inline const void *user_ptr_at(const void *arr, int i, int compat)
+{
+	if (compat) {
+		__u32 p = 0;
+		bpf_probe_read_user(&p, sizeof(p), arr + i * 4);
+		return (const void *)(unsigned long)p;
+	}
+	const void *p = NULL;
+	bpf_probe_read_user(&p, sizeof(p), arr + i * 8);
+	return p;
+}
+
 /* NUL-separated strings from a user array of pointers (argv, envp),
  * skipping the first `skip`. */
 static __always_inline void rec_user_strv(struct rec *r, const char *const *argv, int skip)
 {
 	__u32 start = r->pos;
+	int compat = in_compat();
 	if (argv) {
 		for (int i = 0; i < MAX_ARGV; i++) {
-			const char *a = NULL;
-			if (bpf_probe_read_user(&a, sizeof(a), &argv[i]) != 0 || !a)
+			const char *a = user_ptr_at(argv, i, compat);
+			if (!a)
 				break;
 			if (i < skip)
 				continue;
@@ -499,9 +553,7 @@ static __always_inline int exec_fail_a(void *ctx, long ret, const char *const *a
 	if (!rec_begin(&r, type, nparams, 0, CAT_EXECVE))
 		return 0;
 	rec_s64(&r, ret); /* res */
-	const char *exe = NULL;
-	if (argv)
-		bpf_probe_read_user(&exe, sizeof(exe), &argv[0]);
+	const char *exe = argv ? user_ptr_at(argv, 0, in_compat()) : NULL;
 	rec_user_str(&r, exe);      /* exe */
 	rec_user_strv(&r, argv, 1); /* args */
 	rec_save(&r);
@@ -512,13 +564,13 @@ static __always_inline int exec_fail_a(void *ctx, long ret, const char *const *a
 SEC("tp_btf/sys_exit")
 int BPF_PROG(execve_x, struct pt_regs *regs, long ret)
 {
-	return exec_fail_a(ctx, ret, (const char *const *)regs->si, 0);
+	return exec_fail_a(ctx, ret, (const char *const *)ARG1, 0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(execveat_x, struct pt_regs *regs, long ret)
 {
-	return exec_fail_a(ctx, ret, (const char *const *)regs->dx, 1);
+	return exec_fail_a(ctx, ret, (const char *const *)ARG2, 1);
 }
 
 SEC("tp_btf/sys_exit")
@@ -552,7 +604,7 @@ int BPF_PROG(exec_fail_d, struct pt_regs *regs, long ret)
 	if (!rec_resume(&r))
 		return 0;
 	int at = is_execveat(&r);
-	rec_user_strv(&r, (const char *const *)(at ? regs->r10 : regs->dx), 0); /* env */
+	rec_user_strv(&r, (const char *const *)(at ? ARG3 : ARG2), 0); /* env */
 	rec_exec_identity(&r, bpf_get_current_task_btf());
 	rec_save(&r);
 	bpf_tail_call(ctx, &sys_exit_tails, TAIL_EXEC_FAIL_E);
@@ -568,7 +620,7 @@ int BPF_PROG(exec_fail_e, struct pt_regs *regs, long ret)
 	int at = is_execveat(&r);
 	rec_exec_path(&r, bpf_get_current_task_btf());
 	if (!at)
-		rec_user_str(&r, (const char *)regs->di); /* filename */
+		rec_user_str(&r, (const char *)ARG0); /* filename */
 	rec_submit(&r);
 	return 0;
 }
@@ -669,14 +721,14 @@ static __always_inline int clone_a(void *ctx, long ret, __u16 type, __u32 nparam
 SEC("tp_btf/sys_exit")
 int BPF_PROG(clone_x, struct pt_regs *regs, long ret)
 {
-	return clone_a(ctx, ret, PPME_SYSCALL_CLONE_20_X, PPME_SYSCALL_CLONE_20_X_NPARAMS, regs->di);
+	return clone_a(ctx, ret, PPME_SYSCALL_CLONE_20_X, PPME_SYSCALL_CLONE_20_X_NPARAMS, ARG0);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(clone3_x, struct pt_regs *regs, long ret)
 {
 	__u64 flags = 0;
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di); /* clone_args.flags */
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)ARG0); /* clone_args.flags */
 	return clone_a(ctx, ret, PPME_SYSCALL_CLONE3_X, PPME_SYSCALL_CLONE3_X_NPARAMS, flags);
 }
 
@@ -1415,7 +1467,14 @@ struct k_rlimit {
 FILLER(setrlimit_x, PPME_SYSCALL_SETRLIMIT_X, CAT_OTHER)
 {
 	struct k_rlimit l = {};
-	bpf_probe_read_user(&l, sizeof(l), (void *)ARG1);
+	if (in_compat()) {
+		__u32 cl[2] = {}; /* struct compat_rlimit */
+		bpf_probe_read_user(cl, sizeof(cl), (void *)ARG1);
+		l.cur = cl[0] == 0xffffffff ? ~0ULL : cl[0];
+		l.max = cl[1] == 0xffffffff ? ~0ULL : cl[1];
+	} else {
+		bpf_probe_read_user(&l, sizeof(l), (void *)ARG1);
+	}
 	rec_s64(r, ret);                    /* res */
 	rec_s64(r, (__s64)l.cur);           /* cur */
 	rec_s64(r, (__s64)l.max);           /* max */
@@ -1497,11 +1556,33 @@ struct msg_view {
 	__u64 controllen;
 };
 
+/* struct compat_msghdr of 32-bit processes */
+struct k_compat_msghdr {
+	__u32 name, namelen, iov, iovlen, control, controllen, flags;
+};
+
 static __always_inline struct msg_view read_msghdr(const void *umsg)
 {
 	struct msg_view v = {};
+	if (!umsg)
+		return v;
+	if (in_compat()) {
+		struct k_compat_msghdr cm = {};
+		if (bpf_probe_read_user(&cm, sizeof(cm), umsg) != 0)
+			return v;
+		v.name = (void *)(unsigned long)cm.name;
+		v.control = (void *)(unsigned long)cm.control;
+		v.controllen = cm.controllen;
+		__u32 ciov[2] = {};
+		if (cm.iov && cm.iovlen > 0 && bpf_probe_read_user(ciov, sizeof(ciov), (void *)(unsigned long)cm.iov) == 0) {
+			v.iov0_base = (void *)(unsigned long)ciov[0];
+			v.iov0_len = ciov[1];
+			v.total = ciov[1]; /* the first buffer only */
+		}
+		return v;
+	}
 	struct user_msghdr m = {};
-	if (!umsg || bpf_probe_read_user(&m, sizeof(m), umsg) != 0)
+	if (bpf_probe_read_user(&m, sizeof(m), umsg) != 0)
 		return v;
 	v.name = m.msg_name;
 	v.control = m.msg_control;
@@ -1714,6 +1795,16 @@ static __always_inline void iov_view(const void *uiov, __u64 cnt, void **base0, 
 	*base0 = NULL;
 	*len0 = 0;
 	*total = 0;
+	if (in_compat()) {
+		/* struct compat_iovec: the first buffer only */
+		__u32 ciov[2] = {};
+		if (uiov && n > 0 && bpf_probe_read_user(ciov, sizeof(ciov), uiov) == 0) {
+			*base0 = (void *)(unsigned long)ciov[0];
+			*len0 = ciov[1];
+			*total = ciov[1];
+		}
+		return;
+	}
 	if (!uiov || n == 0 || bpf_probe_read_user(iov, sizeof(iov[0]) * (n & 7 ? n & 7 : 8), uiov) != 0)
 		return;
 	*base0 = iov[0].iov_base;

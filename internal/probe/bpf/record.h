@@ -107,6 +107,14 @@ static __always_inline __u32 encode_dev(dev_t dev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
 }
 
+/* A 32-bit process on this 64-bit kernel (TS_COMPAT): its syscall
+ * numbers, registers and pointer-carrying structs are the i386 ones. */
+static __always_inline int in_compat(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	return BPF_CORE_READ(t, thread_info.status) & 0x0002;
+}
+
 static __always_inline struct counters *my_counters(void)
 {
 	__u32 zero = 0;
