@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -417,13 +418,30 @@ func main() {
 	}
 	syscall.Close(fd)
 	syscall.Mkdir(`+"`"+`KDIR`+"`"+`, 0o700)
+	// i386 reaches socket and connect through the socketcall multiplexer
+	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		panic(err)
+	}
+	if err := syscall.Connect(s, &syscall.SockaddrInet4{Port: KPORT, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		panic(err)
+	}
+	syscall.Close(s)
 }
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
 	mk := filepath.Join(dir, "made-by-ia32")
 	b, _ := os.ReadFile(src)
-	os.WriteFile(src, []byte(strings.Replace(string(b), "KDIR", mk, 1)), 0o644)
+	prog := strings.Replace(string(b), "KDIR", mk, 1)
+	prog = strings.Replace(prog, "KPORT", strconv.Itoa(port), 1)
+	os.WriteFile(src, []byte(prog), 0o644)
 	bin := filepath.Join(dir, "ia32")
 	build := exec.Command("go", "build", "-o", bin, src)
 	build.Env = append(os.Environ(), "GOARCH=386", "CGO_ENABLED=0", "GOFLAGS=")
@@ -432,7 +450,7 @@ func main() {
 		t.Fatalf("building an i386 program: %v\n%s", err, out)
 	}
 	p := needProbe(t, Options{RingBytes: 1 << 20})
-	if _, err := p.SetSyscalls(syscallsNamed(t, "open", "openat", "close", "mkdir", "mkdirat")); err != nil {
+	if _, err := p.SetSyscalls(syscallsNamed(t, "open", "openat", "close", "mkdir", "mkdirat", "socket", "connect")); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin)
@@ -441,7 +459,8 @@ func main() {
 	}
 	pid := int64(cmd.Process.Pid)
 	recs := collect(t, p, 2*time.Second, func(r *event.Record) bool { return true })
-	var opened, made bool
+	var opened, made, socketMade, connected bool
+	tuple := fmt.Sprintf("->127.0.0.1:%d", port)
 	for _, r := range recs {
 		if r.Tid() != pid && !isThreadOf(r.Tid(), pid) {
 			continue
@@ -456,15 +475,23 @@ func main() {
 			if strings.Contains(args, "path="+mk) {
 				made = true
 			}
+		case event.SocketX:
+			if strings.Contains(args, "domain=2(AF_INET)") && strings.Contains(args, "type=1") {
+				socketMade = true
+			}
+		case event.ConnectX:
+			if strings.Contains(args, "res=0") && strings.Contains(args, tuple) {
+				connected = true
+			}
 		}
 	}
-	if !opened || !made {
+	if !opened || !made || !socketMade || !connected {
 		for _, r := range recs {
 			if r.Tid() == pid || isThreadOf(r.Tid(), pid) {
 				t.Logf("%d %s", r.Type(), event.Args(r, nil, event.RenderOptions{}))
 			}
 		}
-		t.Fatalf("i386 open seen %v, mkdir seen %v", opened, made)
+		t.Fatalf("i386 open seen %v, mkdir seen %v, socket seen %v, connect seen %v", opened, made, socketMade, connected)
 	}
 }
 

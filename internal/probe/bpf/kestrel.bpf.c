@@ -44,6 +44,33 @@ static __always_inline int traced(void)
 	return (bpf_get_current_pid_tgid() >> 32) != self_tgid;
 }
 
+#define NR_IA32_SOCKETCALL 102
+
+/* The x86_64 syscall a call of i386's socketcall multiplexer stands for
+ * (0: one the probe does not report; send and recv take fewer arguments
+ * than sendto and recvfrom, whose fillers would read past them). */
+static __always_inline __u32 socketcall_to_64(__u32 call)
+{
+	switch (call) {
+	case 1: return 41;   /* socket */
+	case 2: return 49;   /* bind */
+	case 3: return 42;   /* connect */
+	case 4: return 50;   /* listen */
+	case 5: return 43;   /* accept */
+	case 8: return 53;   /* socketpair */
+	case 11: return 44;  /* sendto */
+	case 12: return 45;  /* recvfrom */
+	case 13: return 48;  /* shutdown */
+	case 15: return 55;  /* getsockopt */
+	case 16: return 46;  /* sendmsg */
+	case 17: return 47;  /* recvmsg */
+	case 18: return 288; /* accept4 */
+	case 19: return 299; /* recvmmsg */
+	case 20: return 307; /* sendmmsg */
+	}
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
@@ -51,10 +78,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (nr >= NATIVE_SYSCALLS)
 		return 0;
 	if (in_compat()) {
-		__u32 *x = bpf_map_lookup_elem(&ia32_map, &nr);
-		if (!x || *x == 0)
-			return 0;
-		nr = *x - 1;
+		if (nr == NR_IA32_SOCKETCALL) {
+			nr = socketcall_to_64((__u32)regs->bx);
+			if (nr == 0)
+				return 0;
+		} else {
+			__u32 *x = bpf_map_lookup_elem(&ia32_map, &nr);
+			if (!x || *x == 0)
+				return 0;
+			nr = *x - 1;
+		}
 	}
 	__u8 *on = bpf_map_lookup_elem(&interesting, &nr);
 	if (!on || !*on || !traced())
@@ -176,6 +209,13 @@ static __always_inline struct opened opened_file(long fd, __u32 kflags)
 static __always_inline unsigned long sysarg(struct pt_regs *regs, int i)
 {
 	if (in_compat()) {
+		if ((__u32)regs->orig_ax == 102) {
+			/* socketcall: the arguments are an array of 32-bit
+			 * words that the second register points to */
+			__u32 v = 0;
+			bpf_probe_read_user(&v, sizeof(v), (void *)(regs->cx + 4 * (unsigned long)i));
+			return v;
+		}
 		switch (i) {
 		case 0: return regs->bx;
 		case 1: return regs->cx;
