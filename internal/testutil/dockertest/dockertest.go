@@ -5,6 +5,7 @@
 package dockertest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ func Require(t testing.TB) {
 		var out []byte
 		out, err = exec.Command(docker, "info").CombinedOutput()
 		if err != nil {
-			err = &exec.ExitError{ProcessState: nil, Stderr: out}
+			err = fmt.Errorf("docker info: %v: %s", err, strings.TrimSpace(string(out)))
 		}
 	}
 	if err != nil {
