@@ -1,47 +1,214 @@
 package inspect
 
 import (
+	"regexp"
+	"strconv"
+
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/state"
 )
 
-// The container class, as far as it is known without a container runtime:
-// the container plugin (plugins/container/src/caps/extract/extract.cpp)
-// reads the container id from the thread table, and answers the other
-// fields from runtime metadata. Without metadata it still gives
-// container.id (the 12-character id derived from the cgroups, "host" for
-// host processes, whose metadata is built in: so container.full_id and
-// container.name are "host" for them too, their image fields empty), and
-// container.start_ts and container.duration,
-// which come from the thread's pid namespace start time (for host
-// processes too); everything else is missing, so those fields are left
-// unbound here until a runtime provides them.
+// The container class, with the container plugin's semantics
+// (plugins/container/src/caps/extract/extract.cpp): container.id comes
+// from the thread's cgroups and is always there ("host" outside
+// containers); every other field reads the container's metadata, which
+// arrives asynchronously, so until it does they are missing (except
+// container.start_ts and container.duration, from the thread's pid
+// namespace). Host processes belong to the plugin's built-in host
+// container: id, full id and name "host", type "host", everything else
+// empty or false. On a container event the fields describe the container
+// the event announces. The deprecated stubs (healthcheck, probes, k8s
+// rc/svc/rs/deployment...) stay unbound: they never yield a value.
+
+// hostContainer is the plugin's built-in host container.
+var hostContainer = &container.Info{ID: "host", FullID: "host", Name: "host", Type: container.TypeHost}
+
+// containerOf returns the container behind the event: the one a container
+// event announces, the host container, the container of the thread, or nil
+// (no thread, or metadata not there yet).
+func containerOf(e *Event) *container.Info {
+	if e.Parsed != nil && e.Parsed.Container != nil {
+		return e.Parsed.Container
+	}
+	th := e.Thread()
+	if th == nil {
+		return nil
+	}
+	if th.ContainerID == "" {
+		return hostContainer
+	}
+	return e.in.State.Container(th.ContainerID)
+}
+
+// withContainer adapts an extractor of the event's container metadata.
+func withContainer(f func(c *container.Info, v *engine.Value) bool) bindFunc {
+	return fixed(func(x engine.Event, v *engine.Value) bool {
+		c := containerOf(ev(x))
+		if c == nil {
+			return false
+		}
+		return f(c, v)
+	})
+}
+
+func containerStr(get func(c *container.Info) string) bindFunc {
+	return withContainer(func(c *container.Info, v *engine.Value) bool {
+		v.Str = get(c)
+		return true
+	})
+}
+
+func containerBool(get func(c *container.Info) bool) bindFunc {
+	return withContainer(func(c *container.Info, v *engine.Value) bool {
+		v.Bool = get(c)
+		return true
+	})
+}
+
+// labelStr binds a [key] field reading one label map; absent keys are
+// missing.
+func labelStr(get func(c *container.Info) map[string]string) bindFunc {
+	return func(ref fields.Ref) (engine.Binding, error) {
+		key := ref.Arg
+		return engine.Binding{Extract: func(x engine.Event, v *engine.Value) bool {
+			c := containerOf(ev(x))
+			if c == nil {
+				return false
+			}
+			val, ok := get(c)[key]
+			if !ok {
+				return false
+			}
+			v.Str = val
+			return true
+		}}, nil
+	}
+}
+
+// podLabel binds a k8s field the plugin reads from one of the kubelet's
+// labels on the container.
+func podLabel(key string) bindFunc {
+	return fixed(func(x engine.Event, v *engine.Value) bool {
+		c := containerOf(ev(x))
+		if c == nil {
+			return false
+		}
+		val, ok := c.Labels[key]
+		v.Str = val
+		return ok
+	})
+}
+
+// bindMount binds container.mount[...] and its parts: an index, or a
+// pattern matched against each mount's source (the destination for
+// container.mount.source). The plugin compiles the pattern as a regular
+// expression searched anywhere in the path (reflex, multi-line), so
+// "/proc*" matches "/proc" and "/host/proc"; a pattern that is not a
+// valid expression is searched for literally. No matching mount: missing.
+func bindMount(part func(m *container.Mount) string, byDest bool) bindFunc {
+	return func(ref fields.Ref) (engine.Binding, error) {
+		if idx, err := strconv.ParseUint(ref.Arg, 10, 31); err == nil {
+			return engine.Binding{Extract: mountExtractor(part, func(c *container.Info) *container.Mount {
+				return c.MountByIndex(int(idx))
+			})}, nil
+		}
+		re, err := regexp.Compile("(?m)" + ref.Arg)
+		if err != nil {
+			re = regexp.MustCompile(regexp.QuoteMeta(ref.Arg))
+		}
+		match := func(_, s string) bool { return re.MatchString(s) }
+		return engine.Binding{Extract: mountExtractor(part, func(c *container.Info) *container.Mount {
+			if byDest {
+				return c.MountByDest(ref.Arg, match)
+			}
+			return c.MountBySource(ref.Arg, match)
+		})}, nil
+	}
+}
+
+func mountExtractor(part func(m *container.Mount) string, find func(c *container.Info) *container.Mount) engine.Extractor {
+	return func(x engine.Event, v *engine.Value) bool {
+		c := containerOf(ev(x))
+		if c == nil {
+			return false
+		}
+		m := find(c)
+		if m == nil {
+			return false
+		}
+		v.Str = part(m)
+		return true
+	}
+}
+
+// podValue reads a pod-level value: from the container's own sandbox
+// data when the runtime gave its CNI result, else from the sandbox
+// container's metadata (the plugin's fallback).
+func podValue(e *Event, c *container.Info, get func(c *container.Info) string) (string, bool) {
+	if c.CNIJSON != "" {
+		return get(c), true
+	}
+	sb := e.in.State.Container(container.ShortID(c.PodSandboxID))
+	if sb == nil {
+		return "", false
+	}
+	return get(sb), true
+}
 
 func init() {
 	register(map[string]bindFunc{
-		"container.id": fixed(withThread(func(_ *Event, th *state.Thread, v *engine.Value) bool {
+		"container.id": fixed(func(x engine.Event, v *engine.Value) bool {
+			e := ev(x)
+			if e.Parsed != nil && e.Parsed.Container != nil {
+				v.Str = e.Parsed.Container.ID
+				return true
+			}
+			th := e.Thread()
+			if th == nil {
+				return false
+			}
 			v.Str = th.ContainerID
 			if v.Str == "" {
 				v.Str = "host"
 			}
 			return true
-		})),
-		"container.full_id": fixed(withThread(func(_ *Event, th *state.Thread, v *engine.Value) bool {
-			if th.ContainerID != "" {
-				return false
+		}),
+		"container.full_id":          containerStr(func(c *container.Info) string { return c.FullID }),
+		"container.name":             containerStr(func(c *container.Info) string { return c.Name }),
+		"container.image":            containerStr(func(c *container.Info) string { return c.Image }),
+		"container.image.id":         containerStr(func(c *container.Info) string { return c.ImageID }),
+		"container.image.repository": containerStr(func(c *container.Info) string { return c.ImageRepo }),
+		"container.image.tag":        containerStr(func(c *container.Info) string { return c.ImageTag }),
+		"container.image.digest":     containerStr(func(c *container.Info) string { return c.ImageDigest }),
+		"container.type":             containerStr(func(c *container.Info) string { return c.Type.String() }),
+		"container.privileged":       containerBool(func(c *container.Info) bool { return c.Privileged }),
+		"container.host_pid":         containerBool(func(c *container.Info) bool { return c.HostPID }),
+		"container.host_network":     containerBool(func(c *container.Info) bool { return c.HostNetwork }),
+		"container.host_ipc":         containerBool(func(c *container.Info) bool { return c.HostIPC }),
+		"container.ip":               containerStr(func(c *container.Info) string { return c.IP }),
+		"container.cni.json":         containerStr(func(c *container.Info) string { return c.CNIJSON }),
+		"container.mounts": containerStr(func(c *container.Info) string {
+			s := ""
+			for i, m := range c.Mounts {
+				if i > 0 {
+					s += ","
+				}
+				s += m.String()
 			}
-			v.Str = "host"
-			return true
-		})),
-		// The plugin's built-in host container: named "host", of type
-		// "host", with empty image fields.
-		"container.name":             hostOnly("host"),
-		"container.type":             hostOnly("host"),
-		"container.image":            hostOnly(""),
-		"container.image.id":         hostOnly(""),
-		"container.image.repository": hostOnly(""),
-		"container.image.tag":        hostOnly(""),
-		"container.image.digest":     hostOnly(""),
+			return s
+		}),
+		"container.mount":             bindMount(func(m *container.Mount) string { return m.String() }, false),
+		"container.mount.source":      bindMount(func(m *container.Mount) string { return m.Source }, true),
+		"container.mount.dest":        bindMount(func(m *container.Mount) string { return m.Destination }, false),
+		"container.mount.mode":        bindMount(func(m *container.Mount) string { return m.Mode }, false),
+		"container.mount.propagation": bindMount(func(m *container.Mount) string { return m.Propagation }, false),
+		"container.mount.rdwr": bindMount(func(m *container.Mount) string {
+			return strconv.FormatBool(m.RW)
+		}, false),
+		"container.label":  labelStr(func(c *container.Info) map[string]string { return c.Labels }),
+		"container.labels": containerStr(func(c *container.Info) string { return container.LabelsString(c.Labels) }),
 		"container.start_ts": fixed(withThread(func(_ *Event, th *state.Thread, v *engine.Value) bool {
 			v.Uint = th.PidnsInitStartTs
 			return v.Uint != 0
@@ -53,18 +220,70 @@ func init() {
 			v.Uint = e.Ts() - th.PidnsInitStartTs
 			return true
 		})),
-	})
-}
 
-// hostOnly binds a container field whose value is known for host
-// processes (the plugin's built-in host container) and needs the runtime
-// for containers.
-func hostOnly(value string) bindFunc {
-	return fixed(withThread(func(_ *Event, th *state.Thread, v *engine.Value) bool {
-		if th.ContainerID != "" {
-			return false
-		}
-		v.Str = value
-		return true
-	}))
+		"k8s.pod.name": podLabel(container.LabelPodName),
+		"k8s.ns.name":  podLabel(container.LabelPodNamespace),
+		"k8s.pod.uid":  podLabel(container.LabelPodUID),
+		"k8s.pod.id":   podLabel(container.LabelPodUID),
+		"k8s.pod.sandbox_id": containerStr(func(c *container.Info) string {
+			return container.ShortID(c.PodSandboxID)
+		}),
+		"k8s.pod.full_sandbox_id": containerStr(func(c *container.Info) string { return c.PodSandboxID }),
+		"k8s.pod.label": func(ref fields.Ref) (engine.Binding, error) {
+			key := ref.Arg
+			return engine.Binding{Extract: func(x engine.Event, v *engine.Value) bool {
+				e := ev(x)
+				c := containerOf(e)
+				if c == nil {
+					return false
+				}
+				if c.CNIJSON == "" {
+					if sb := e.in.State.Container(container.ShortID(c.PodSandboxID)); sb != nil {
+						if val, ok := sb.PodSandboxLabels[key]; ok {
+							v.Str = val
+							return true
+						}
+					}
+				}
+				val, ok := c.PodSandboxLabels[key]
+				v.Str = val
+				return ok
+			}}, nil
+		},
+		"k8s.pod.labels": fixed(func(x engine.Event, v *engine.Value) bool {
+			e := ev(x)
+			c := containerOf(e)
+			if c == nil {
+				return false
+			}
+			labels := c.PodSandboxLabels
+			if c.CNIJSON == "" {
+				if sb := e.in.State.Container(container.ShortID(c.PodSandboxID)); sb != nil {
+					labels = sb.PodSandboxLabels
+				}
+			}
+			v.Str = container.LabelsString(labels)
+			return true
+		}),
+		"k8s.pod.ip": fixed(func(x engine.Event, v *engine.Value) bool {
+			e := ev(x)
+			c := containerOf(e)
+			if c == nil {
+				return false
+			}
+			s, ok := podValue(e, c, func(c *container.Info) string { return c.IP })
+			v.Str = s
+			return ok
+		}),
+		"k8s.pod.cni.json": fixed(func(x engine.Event, v *engine.Value) bool {
+			e := ev(x)
+			c := containerOf(e)
+			if c == nil {
+				return false
+			}
+			s, ok := podValue(e, c, func(c *container.Info) string { return c.CNIJSON })
+			v.Str = s
+			return ok
+		}),
+	})
 }

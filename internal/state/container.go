@@ -1,6 +1,10 @@
 package state
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kestrel-project/kestrel/internal/container"
+)
 
 // Container identity from cgroup paths, following the matchers of Falco's
 // container plugin: the first cgroup (in the thread's order) whose path
@@ -59,31 +63,60 @@ func ContainerIDFromCgroups(cgroups []Cgroup) string {
 	return ""
 }
 
+// The runtime layouts' types are only a hint; the matchers below follow
+// the container plugin's order, and the first match wins.
+
 // ContainerIDFromCgroup returns the container id one cgroup path reveals,
 // or "".
 func ContainerIDFromCgroup(path string) string {
+	return ContainerFromCgroup(path).ID
+}
+
+// ContainerFromCgroup returns what one cgroup path reveals of a
+// container: its id, the full id when the path holds a 64-digit one, and
+// the runtime whose layout matched (a hint for the lookup: Kubernetes
+// with the cgroupfs driver looks like Docker). A zero Request for the
+// host.
+func ContainerFromCgroup(path string) container.Request {
 	if id, ok := matchLayouts(path, podmanLayouts, false); ok {
-		return id
+		return request(path, id, container.TypePodman)
 	}
 	if id, ok := matchLayouts(path, dockerLayouts, false); ok {
-		return id
+		return request(path, id, container.TypeDocker)
 	}
 	if id, ok := matchLayouts(path, criLayouts, false); ok {
-		return id
+		typ := container.TypeCRI
+		if strings.Contains(path, "/crio-") {
+			typ = container.TypeCRIO
+		}
+		return request(path, id, typ)
 	}
 	if id, ok := matchContainerd(path); ok {
-		return id
+		return request(path, id, container.TypeContainerd)
 	}
 	if id, ok := matchLXC(path); ok {
-		return id
+		return container.Request{ID: id, Type: container.TypeLXC}
 	}
 	if id, ok := matchLibvirtLXC(path); ok {
-		return id
+		return container.Request{ID: id, Type: container.TypeLibvirtLXC}
 	}
 	if id, ok := matchBPM(path); ok {
-		return id
+		return container.Request{ID: id, Type: container.TypeBPM}
 	}
-	return ""
+	return container.Request{}
+}
+
+// request completes a match with the full id: the 64 hex digits that
+// start with the short id in the path, when there are.
+func request(path, id string, typ container.Type) container.Request {
+	r := container.Request{ID: id, Type: typ}
+	if len(id) == reportedContainerIDLen {
+		if i := strings.LastIndex(path, id); i >= 0 && i+fullContainerIDLen <= len(path) &&
+			isHexString(path[i:i+fullContainerIDLen]) {
+			r.FullID = path[i : i+fullContainerIDLen]
+		}
+	}
+	return r
 }
 
 func matchLayouts(path string, layouts []cgroupLayout, containerd bool) (string, bool) {

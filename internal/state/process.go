@@ -21,7 +21,7 @@ func (t *Tables) Process(rec *event.Record, evtNum uint64) *Parsed {
 	_ = evtNum
 	t.flushDeferred()
 	p := &t.parsed
-	p.Thread, p.FD, p.Enter = nil, nil, nil
+	p.Thread, p.FD, p.Enter, p.Container = nil, nil, nil, nil
 	p.FDNum, p.FDNameChanged, p.Created, p.ChildTid = -1, false, false, 0
 
 	code := rec.Type()
@@ -39,7 +39,10 @@ func (t *Tables) Process(rec *event.Record, evtNum uint64) *Parsed {
 	case event.GroupAddedE, event.GroupDeletedE:
 		t.parseGroupEvt(rec, code == event.GroupAddedE)
 		return p
-	case event.ContainerJsonE, event.ContainerJsonE2, event.PlugineventE, event.AsynceventE:
+	case event.ContainerJsonE, event.ContainerJsonE2, event.ContainerE, event.AsynceventE:
+		t.parseContainerEvent(rec, code, p)
+		return p
+	case event.PlugineventE:
 		return p
 	}
 	tid := rec.Tid()

@@ -3,6 +3,8 @@ package state
 import (
 	"cmp"
 	"slices"
+
+	"github.com/kestrel-project/kestrel/internal/container"
 )
 
 // Defaults of Options.
@@ -51,14 +53,18 @@ type Tables struct {
 	// runtimes' path layouts costs a few dozen substring searches per
 	// cgroup, which showed as the largest single cost of replay.
 	cgroupMemo map[string]cgroupResult
-	// pathMemo maps one cgroup path to its container id ("" for none),
-	// for snapshot threads, whose cgroups arrive decoded.
-	pathMemo map[string]string
+	// pathMemo maps one cgroup path to what it reveals of a container
+	// (a zero Request for none), for snapshot threads, whose cgroups
+	// arrive decoded.
+	pathMemo map[string]container.Request
+
+	// Container metadata (see containers.go).
+	containers containerTable
 }
 
 type cgroupResult struct {
-	cgroups     []Cgroup // shared by the threads that carry it; never modified
-	containerID string
+	cgroups []Cgroup // shared by the threads that carry it; never modified
+	req     container.Request
 }
 
 // maxCgroupMemo bounds cgroupMemo; it is emptied when full, which keeps
@@ -66,39 +72,46 @@ type cgroupResult struct {
 const maxCgroupMemo = 4096
 
 // containerIDOf is ContainerIDFromCgroups with each path's answer
-// remembered.
+// remembered; a container not met before is announced (noticeContainer).
 func (t *Tables) containerIDOf(cgs []Cgroup) string {
+	r := t.containerOf(cgs)
+	t.noticeContainer(r)
+	return r.ID
+}
+
+func (t *Tables) containerOf(cgs []Cgroup) container.Request {
 	for _, cg := range cgs {
 		if cg.Path == "" {
 			continue
 		}
-		id, ok := t.pathMemo[cg.Path]
+		r, ok := t.pathMemo[cg.Path]
 		if !ok {
-			id = ContainerIDFromCgroup(cg.Path)
+			r = ContainerFromCgroup(cg.Path)
 			if t.pathMemo == nil || len(t.pathMemo) >= maxCgroupMemo {
-				t.pathMemo = make(map[string]string)
+				t.pathMemo = make(map[string]container.Request)
 			}
-			t.pathMemo[cg.Path] = id
+			t.pathMemo[cg.Path] = r
 		}
-		if id != "" {
-			return id
+		if r.ID != "" {
+			return r
 		}
 	}
-	return ""
+	return container.Request{}
 }
 
 // cgroupsOf decodes a cgroups parameter and the container id it reveals.
 func (t *Tables) cgroupsOf(b []byte) ([]Cgroup, string) {
-	if r, ok := t.cgroupMemo[string(b)]; ok {
-		return r.cgroups, r.containerID
+	r, ok := t.cgroupMemo[string(b)]
+	if !ok {
+		cgs := parseCgroups(b)
+		r = cgroupResult{cgs, t.containerOf(cgs)}
+		if t.cgroupMemo == nil || len(t.cgroupMemo) >= maxCgroupMemo {
+			t.cgroupMemo = make(map[string]cgroupResult)
+		}
+		t.cgroupMemo[string(b)] = r
 	}
-	cgs := parseCgroups(b)
-	r := cgroupResult{cgs, t.containerIDOf(cgs)}
-	if t.cgroupMemo == nil || len(t.cgroupMemo) >= maxCgroupMemo {
-		t.cgroupMemo = make(map[string]cgroupResult)
-	}
-	t.cgroupMemo[string(b)] = r
-	return r.cgroups, r.containerID
+	t.noticeContainer(r.req)
+	return r.cgroups, r.req.ID
 }
 
 // threadGroup is what libsinsp keeps per process (thread_group_info):

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/event"
 )
 
@@ -591,6 +592,10 @@ type Parsed struct {
 	// with a valid tid; created lazily, Incomplete, when unknown). For a
 	// clone exit in the parent it is the parent, in the child the child.
 	Thread *Thread
+	// Container is, for a container event, the container it announced or
+	// removed (what container.* fields show for that event); nil
+	// otherwise.
+	Container *container.Info
 	// FDNum is libsinsp's "last event fd" (fd.num) for events flagged as
 	// using, creating or destroying an fd: the event's fd parameter (for
 	// old exits lacking it, the enter event's), or the fd the event
@@ -707,18 +712,31 @@ type Options struct {
 	// PurgeIntervalNs is the period of the automatic purge (default
 	// 5 minutes, libsinsp's), used when ThreadTimeoutNs is set.
 	PurgeIntervalNs uint64
+	// MaxContainers bounds the container metadata table (default
+	// DefaultMaxContainers).
+	MaxContainers int
+	// OnNewContainer is called, once per id until its metadata arrives,
+	// when a thread turns out to belong to a container the table has no
+	// metadata for. It runs on the event path: it must not block (the
+	// container manager queues the request).
+	OnNewContainer func(container.Request)
 }
 
 // Stats are the state's counters.
 type Stats struct {
-	Threads          int    // threads in the table
-	ThreadsCreated   uint64 // threads added by events (clone or lazy)
-	ThreadsLazy      uint64 // threads created for unknown tids
-	ThreadsRemoved   uint64 // threads removed after procexit
-	ThreadsEvicted   uint64 // threads dropped because the table was full
-	ThreadsPurged    uint64 // threads dropped by Purge for inactivity
-	FDsDropped       uint64 // fds not tracked because a table was full
-	FDLookupsMissing uint64 // events naming an fd the table did not have
+	Threads        int    // threads in the table
+	ThreadsCreated uint64 // threads added by events (clone or lazy)
+	ThreadsLazy    uint64 // threads created for unknown tids
+	ThreadsRemoved uint64 // threads removed after procexit
+	ThreadsEvicted uint64 // threads dropped because the table was full
+	ThreadsPurged  uint64 // threads dropped by Purge for inactivity
+	FDsDropped     uint64 // fds not tracked because a table was full
+	// ContainersEvicted counts containers forgotten because the
+	// container table was full; ContainerEventErrors container events
+	// whose payload did not decode.
+	ContainersEvicted    uint64
+	ContainerEventErrors uint64
+	FDLookupsMissing     uint64 // events naming an fd the table did not have
 }
 
 // NumThreads is the number of live threads of the thread's process
