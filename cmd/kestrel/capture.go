@@ -52,7 +52,7 @@ Debian's sysdig 0.29 reads.`,
 					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}
 				}
 				src, _ := fields.NewDefault().Source(fields.SyscallSource)
-				comp := engine.NewCompiler(src, inspect.Binder{}, event.NewResolver())
+				comp := engine.NewCompiler(src, inspect.Binder{}, event.NewResolver(inspect.AsyncEventNames...))
 				cond, _, err := comp.Compile(expr)
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}

@@ -60,7 +60,7 @@ func newSetup() *setup {
 			Name:       fields.SyscallSource,
 			Fields:     syscall,
 			Binder:     inspect.Binder{},
-			EventTypes: event.NewResolver(),
+			EventTypes: event.NewResolver(inspect.AsyncEventNames...),
 			AsyncCode:  int(event.AsyncEventCode),
 		}},
 	}

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/metrics"
@@ -46,6 +48,13 @@ type Config struct {
 	// selection is updated in place (no restart, no events lost) and the
 	// rules apply from the next event on.
 	Reload <-chan Rules
+	// Containers, when set, looks up the metadata of the containers the
+	// events reveal; Run starts and stops it. Its answers enter the event
+	// stream as Falco's "container" async events.
+	Containers *container.Manager
+	// ContainerApplied, when set, is told of each container update as it
+	// enters the event stream (metrics, latency measurements).
+	ContainerApplied func(container.Update)
 }
 
 // Rules are a ruleset and the syscalls it needs captured.
@@ -91,6 +100,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	src := &liveSource{probe: p, snap: snap}
 	pcfg := cfg.Pipeline
+	if cfg.Containers != nil {
+		mctx, stopManager := context.WithCancel(ctx)
+		cfg.Containers.Start(mctx)
+		defer func() {
+			stopManager()
+			cfg.Containers.Stop()
+		}()
+		pcfg.State.OnNewContainer = cfg.Containers.Request
+		src.updates = cfg.Containers.Updates()
+		src.onUpdate = cfg.ContainerApplied
+	}
 	rules := &atomic.Pointer[engine.Ruleset]{}
 	rules.Store(pcfg.Ruleset)
 	pcfg.Rules = rules
@@ -178,13 +198,44 @@ func driverCounters(c probe.Counters, decodeErrors uint64) metrics.DriverCounter
 	return d
 }
 
-// liveSource yields the snapshot, then the probe's records.
+// liveSource yields the snapshot, then the probe's records, with the
+// container manager's answers slipped in between as async events.
 type liveSource struct {
 	probe        *probe.Probe
 	snap         *Snapshot
 	seeded       bool
 	rec          event.Record
 	decodeErrors atomic.Uint64 // read by metrics scrapes
+
+	updates  <-chan container.Update
+	onUpdate func(container.Update)
+	lastTs   uint64
+	builder  event.Builder
+	asyncRec event.Record
+}
+
+// containerEvent turns a manager update into the async event Falco's
+// container plugin would inject: plugin id 0 (the syscall source), name
+// "container" or "container_removed", the container's JSON as data,
+// stamped with the time of the last event so the stream stays ordered.
+func (s *liveSource) containerEvent(u container.Update) (pipeline.Item, bool) {
+	name := state.AsyncContainerAdded
+	if u.Removed {
+		name = state.AsyncContainerRemoved
+	}
+	ts := s.lastTs
+	if ts == 0 {
+		ts = uint64(time.Now().UnixNano())
+	}
+	raw, err := s.builder.BuildValues(ts, 0, event.AsynceventE, uint32(0), name, u.Info.JSON())
+	if err != nil || s.asyncRec.Parse(raw) != nil {
+		s.decodeErrors.Add(1)
+		return pipeline.Item{}, false
+	}
+	if s.onUpdate != nil {
+		s.onUpdate(u)
+	}
+	return pipeline.Item{Event: &s.asyncRec}, true
 }
 
 func (s *liveSource) Next() (pipeline.Item, error) {
@@ -196,6 +247,13 @@ func (s *liveSource) Next() (pipeline.Item, error) {
 		}
 	}
 	for {
+		select {
+		case u := <-s.updates:
+			if it, ok := s.containerEvent(u); ok {
+				return it, nil
+			}
+		default:
+		}
 		raw, cpu, err := s.probe.Next()
 		if errors.Is(err, probe.ErrClosed) {
 			return pipeline.Item{}, io.EOF
@@ -207,6 +265,7 @@ func (s *liveSource) Next() (pipeline.Item, error) {
 			s.decodeErrors.Add(1)
 			continue
 		}
+		s.lastTs = s.rec.Ts()
 		return pipeline.Item{Event: &s.rec, CPU: uint16(cpu)}, nil
 	}
 }

@@ -287,3 +287,8 @@ func init() {
 		}),
 	})
 }
+
+// AsyncEventNames are the async event names of the built-in container
+// plugin, which rules may name in evt.type (Falco registers a plugin's
+// async event names in its event table).
+var AsyncEventNames = []string{state.AsyncContainerAdded, state.AsyncContainerRemoved}

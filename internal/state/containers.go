@@ -99,11 +99,13 @@ func (t *Tables) noticeContainer(r container.Request) {
 	if _, ok := ct.asked[r.ID]; ok {
 		return
 	}
+	if !t.opts.OnNewContainer(r) {
+		return
+	}
 	if ct.asked == nil || len(ct.asked) >= maxAsked {
 		ct.asked = make(map[string]struct{})
 	}
 	ct.asked[r.ID] = struct{}{}
-	t.opts.OnNewContainer(r)
 }
 
 // parseContainerEvent applies a container event: the JSON of old

@@ -718,8 +718,10 @@ type Options struct {
 	// OnNewContainer is called, once per id until its metadata arrives,
 	// when a thread turns out to belong to a container the table has no
 	// metadata for. It runs on the event path: it must not block (the
-	// container manager queues the request).
-	OnNewContainer func(container.Request)
+	// container manager queues the request). It returns false when the
+	// request could not be queued; the id is then announced again by the
+	// container's next new thread.
+	OnNewContainer func(container.Request) bool
 }
 
 // Stats are the state's counters.
