@@ -45,7 +45,7 @@ func loadRuleset(t *testing.T, file string) *engine.Ruleset {
 	reg := fields.NewDefault()
 	src, _ := reg.Source(fields.SyscallSource)
 	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(), AsyncCode: int(event.AsyncEventCode)}},
+		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
 		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
 	if res := l.LoadFile(file); !res.OK() {
 		t.Fatal(res.Verbose(l.Contents()))
@@ -259,7 +259,7 @@ func contentRuleset(t *testing.T, rules string) (*engine.Ruleset, event.SyscallS
 	reg := fields.NewDefault()
 	src, _ := reg.Source(fields.SyscallSource)
 	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(), AsyncCode: int(event.AsyncEventCode)}}, load.Options{})
+		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}}, load.Options{})
 	if res := l.LoadContent("rules.yaml", []byte(rules)); !res.OK() {
 		t.Fatal(res.Verbose(l.Contents()))
 	}

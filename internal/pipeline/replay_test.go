@@ -35,7 +35,7 @@ func ruleset(t testing.TB, matching engine.Matching, files ...string) *engine.Ru
 	reg := fields.NewDefault()
 	src, _ := reg.Source(fields.SyscallSource)
 	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(), AsyncCode: int(event.AsyncEventCode)}},
+		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
 		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
 	for i, f := range files {
 		var res *load.Result
