@@ -97,9 +97,9 @@ func TestPrivilegedContainerFromAsyncEvents(t *testing.T) {
 	}
 	info := &container.Info{Type: container.TypeDocker, ID: fullID[:12], FullID: fullID, Name: "escape-artist",
 		Image: "docker.io/acme/tools:1.4", ImageRepo: "docker.io/acme/tools", ImageTag: "1.4", Privileged: true,
-		Mounts:  []container.Mount{{Source: "/", Destination: "/host", Mode: "", RW: true, Propagation: "rprivate"}},
-		Labels:  map[string]string{container.LabelPodName: "tools-0", container.LabelPodNamespace: "ops", "team": "red"},
-		Size:    -1, CPUPeriod: container.DefaultCPUPeriod, CPUShares: container.DefaultCPUShares}
+		Mounts: []container.Mount{{Source: "/", Destination: "/host", Mode: "", RW: true, Propagation: "rprivate"}},
+		Labels: map[string]string{container.LabelPodName: "tools-0", container.LabelPodNamespace: "ops", "team": "red"},
+		Size:   -1, CPUPeriod: container.DefaultCPUPeriod, CPUShares: container.DefaultCPUShares}
 	c := &captureBuilder{t: t, w: w, ts: 1_764_000_000_000_000_000}
 	c.event(event.AsynceventE, 0, uint32(0), "container", info.JSON())
 	c.execve(3001, 3001, 3000, "sh", []string{"-c", "id"}, "sh", "/bin/sh", cgroups, 0, 0)
