@@ -78,6 +78,16 @@ func newClient(socketPath string, typ container.Type, headerTimeout time.Duratio
 // Name is the runtime and its socket, e.g. "docker /var/run/docker.sock".
 func (c *Client) Name() string { return c.name }
 
+// Ping checks that the daemon answers and negotiates the API version,
+// for callers that want to know at start-up whether the socket works;
+// the other methods do not need it.
+func (c *Client) Ping(ctx context.Context) error {
+	if _, err := c.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return c.fail("ping", err)
+	}
+	return nil
+}
+
 // Close releases the idle connections.
 func (c *Client) Close() error { return c.api.Close() }
 

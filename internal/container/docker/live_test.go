@@ -133,6 +133,18 @@ func TestInspectLive(t *testing.T) {
 	}
 }
 
+func TestPingLive(t *testing.T) {
+	c := liveClient(t)
+	if err := c.Ping(timeout(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// The daemon's version, as long as the library knows it (dockerd
+	// 20.10 serves 1.41).
+	if v, want := c.api.ClientVersion(), dockerOutput(t, "version", "-f", "{{.Server.APIVersion}}"); v != want {
+		t.Errorf("negotiated API version %q, want the daemon's %q", v, want)
+	}
+}
+
 func TestInspectIDsLive(t *testing.T) {
 	c := liveClient(t)
 	img := dockertest.Image(t, testImage)
@@ -314,6 +326,7 @@ func checkDead(t *testing.T, c *Client, sock string, limit time.Duration) {
 		"inspect": func(ctx context.Context) error { _, err := c.Inspect(ctx, "0123456789ab"); return err },
 		"list":    func(ctx context.Context) error { _, err := c.List(ctx); return err },
 		"events":  func(ctx context.Context) error { return c.Watch(ctx, func(container.Lifecycle) {}) },
+		"ping":    c.Ping,
 	}
 	for op, call := range ops {
 		start := time.Now()
