@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/container"
+	"github.com/kestrel-project/kestrel/internal/container/runtimes"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/metrics"
@@ -86,12 +88,26 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			}
 		}
 	}()
+	var containers *container.Manager
+	rts, errs := runtimes.Open(st.engines)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "Container metadata unavailable: %v\n", err)
+	}
+	if len(rts) > 0 {
+		names := make([]string, len(rts))
+		for i, rt := range rts {
+			names[i] = rt.Name()
+		}
+		fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
+		containers = container.NewManager(rts, container.ManagerOptions{})
+	}
 	res, err := agent.Run(ctx, agent.Config{
-		Reload:   reloads,
-		Metrics:  m,
-		Pipeline: pipelineConfig(stdout, st, rs),
-		Syscalls: sel.Selected,
-		Seed:     seedFromProc,
+		Containers: containers,
+		Reload:     reloads,
+		Metrics:    m,
+		Pipeline:   pipelineConfig(stdout, st, rs),
+		Syscalls:   sel.Selected,
+		Seed:       seedFromProc,
 		Unsupported: func(s event.SyscallSet) {
 			fmt.Fprintf(stderr, "The probe cannot capture these selected syscalls yet: %s\n",
 				strings.Join(selection.Names(s), ", "))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kestrel-project/kestrel/internal/config"
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
@@ -87,6 +88,7 @@ type settings struct {
 	drops   config.Drops
 	base    config.BaseSyscalls
 	web     config.Webserver
+	engines container.EngineConfig
 }
 
 // loadConfig reads -c, applies -o and decodes every section, so a bad key
@@ -124,6 +126,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		return fail(err)
 	}
 	if st.web, err = tree.WebserverSettings(); err != nil {
+		return fail(err)
+	}
+	if st.engines, err = tree.ContainerSettings(); err != nil {
 		return fail(err)
 	}
 	return &st, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,10 @@ type Manager struct {
 	known    map[string]*Info     // short id -> metadata
 	inFlight map[string]time.Time // short id -> first asked
 	negative map[string]time.Time // short id -> when no runtime knew it
+	// delivered remembers what was last sent per container, so that the
+	// runtime's start report and the stream's request, which race, give
+	// rules one container event.
+	delivered map[string]deliveredInfo
 
 	stats struct {
 		requests, queued, queueFull, lookups, found, notFound, lookupErrors,
@@ -84,6 +89,15 @@ type Manager struct {
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
+
+type deliveredInfo struct {
+	info *Info
+	at   time.Time
+}
+
+// redeliverAfter: a request for a container sent longer ago than this
+// means the stream lost it (its table was full), so it is sent again.
+const redeliverAfter = 5 * time.Second
 
 type request struct {
 	Request
@@ -123,11 +137,12 @@ func NewManager(runtimes []Runtime, opts ManagerOptions) *Manager {
 		requests: make(chan request, opts.Queue),
 		// Updates wait here for the event stream; a full channel makes
 		// the workers wait, never the stream.
-		updates:  make(chan Update, 4096),
-		log:      log,
-		known:    make(map[string]*Info),
-		inFlight: make(map[string]time.Time),
-		negative: make(map[string]time.Time),
+		updates:   make(chan Update, 4096),
+		log:       log,
+		known:     make(map[string]*Info),
+		inFlight:  make(map[string]time.Time),
+		negative:  make(map[string]time.Time),
+		delivered: make(map[string]deliveredInfo),
 	}
 }
 
@@ -215,6 +230,21 @@ func (m *Manager) Stats() Stats {
 }
 
 func (m *Manager) send(ctx context.Context, u Update) {
+	m.mu.Lock()
+	if u.Removed {
+		delete(m.delivered, u.Info.ID)
+	} else {
+		d, ok := m.delivered[u.Info.ID]
+		if ok && time.Since(d.at) < redeliverAfter && (d.info == u.Info || reflect.DeepEqual(d.info, u.Info)) {
+			m.mu.Unlock()
+			return
+		}
+		if !ok && len(m.delivered) >= m.opts.MaxKnown {
+			m.delivered = make(map[string]deliveredInfo)
+		}
+		m.delivered[u.Info.ID] = deliveredInfo{u.Info, time.Now()}
+	}
+	m.mu.Unlock()
 	select {
 	case m.updates <- u:
 	case <-ctx.Done():
