@@ -19,6 +19,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/metrics"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/probe"
+	"github.com/kestrel-project/kestrel/internal/procfs"
 	"github.com/kestrel-project/kestrel/internal/state"
 )
 
@@ -53,8 +54,10 @@ type Config struct {
 	// stream as Falco's "container" async events.
 	Containers *container.Manager
 	// ContainerApplied, when set, is told of each container update as it
-	// enters the event stream (metrics, latency measurements).
+	// enters the event stream, and ContainerNoticed of each container the
+	// stream met without metadata (metrics, latency measurements).
 	ContainerApplied func(container.Update)
+	ContainerNoticed func(container.Request)
 }
 
 // Rules are a ruleset and the syscalls it needs captured.
@@ -108,6 +111,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			cfg.Containers.Stop()
 		}()
 		pcfg.State.OnNewContainer = cfg.Containers.Request
+		if cfg.ContainerNoticed != nil {
+			pcfg.State.OnNewContainer = func(r container.Request) bool {
+				cfg.ContainerNoticed(r)
+				return cfg.Containers.Request(r)
+			}
+		}
 		src.updates = cfg.Containers.Updates()
 		src.onUpdate = cfg.ContainerApplied
 	}
@@ -299,4 +308,13 @@ func (r *Result) Summary() string {
 		s += fmt.Sprintf(", %d undecodable", r.DecodeErrors)
 	}
 	return s + "\n"
+}
+
+// ProcSnapshot scans /proc: the seed of a live run.
+func ProcSnapshot() (*Snapshot, error) {
+	s, err := procfs.Scan(procfs.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Threads: s.Threads, Users: s.Users, Groups: s.Groups, Interfaces: s.Interfaces}, nil
 }
