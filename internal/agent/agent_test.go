@@ -15,6 +15,7 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/capture/scap"
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
@@ -76,7 +77,12 @@ func (s *safeBuffer) String() string {
 // it is capturing, and returns its alerts and result.
 func runAgent(t *testing.T, action func()) (string, *Result) {
 	t.Helper()
-	rs := loadRuleset(t, falcoRules(t))
+	return runAgentWith(t, loadRuleset(t, falcoRules(t)), nil, action)
+}
+
+// runAgentWith runs the agent with rs and, when set, a container manager.
+func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manager, action func()) (string, *Result) {
+	t.Helper()
 	var syscalls event.SyscallSet
 	for _, r := range rs.Rules() {
 		for _, c := range r.Syscalls.Codes() {
@@ -97,8 +103,9 @@ func runAgent(t *testing.T, action func()) (string, *Result) {
 		res, err := Run(ctx, Config{
 			Pipeline: pipeline.Config{Ruleset: rs, Out: out, JSON: true,
 				Alerts: alert.Options{IncludeOutput: true, IncludeOutputFields: true, Hostname: "agent-test"}},
-			Syscalls: sel.Selected,
-			Ready:    func() { close(ready) },
+			Syscalls:   sel.Selected,
+			Ready:      func() { close(ready) },
+			Containers: containers,
 		})
 		fin <- done{res, err}
 	}()
