@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
@@ -33,7 +34,9 @@ func newCaptureCommand(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Record this host's events through the eBPF probe into a capture file, until
 SIGINT or SIGTERM or the duration passes: first the running processes,
 their files and the users, then every syscall the probe captures, or only
-the events a filter (Falco's condition syntax) matches. A name ending in .gz
+the events a filter (Falco's condition syntax) matches. Containers met are
+looked up in the runtimes and written as Falco's container events, so the
+replay knows their names, images and labels. A name ending in .gz
 is compressed. --sysdig-compat writes the process list in the older layout
 Debian's sysdig 0.29 reads.`,
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -41,7 +44,8 @@ Debian's sysdig 0.29 reads.`,
 				return &exitError{code: 1, msg: "capture needs -w FILE"}
 			}
 			cfg := agent.CaptureConfig{Path: path, SysdigCompat: compat, Seed: seedFromProc,
-				Syscalls: selection.StateSet().Union(probe.SupportedSyscalls()),
+				Containers: containerManager(container.DefaultEngineConfig(), stderr),
+				Syscalls:   selection.StateSet().Union(probe.SupportedSyscalls()),
 				Unsupported: func(s event.SyscallSet) {
 					fmt.Fprintf(stderr, "The probe cannot capture these syscalls yet: %s\n", strings.Join(selection.Names(s), ", "))
 				}}

@@ -88,19 +88,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			}
 		}
 	}()
-	var containers *container.Manager
-	rts, errs := runtimes.Open(st.engines)
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "Container metadata unavailable: %v\n", err)
-	}
-	if len(rts) > 0 {
-		names := make([]string, len(rts))
-		for i, rt := range rts {
-			names[i] = rt.Name()
-		}
-		fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
-		containers = container.NewManager(rts, container.ManagerOptions{})
-	}
+	containers := containerManager(st.engines, stderr)
 	res, err := agent.Run(ctx, agent.Config{
 		Containers: containers,
 		Reload:     reloads,
@@ -122,4 +110,23 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	return nil
+}
+
+// containerManager connects the container runtimes the configuration
+// enables; nil when none is reachable (container.* then stays missing,
+// container.id still works).
+func containerManager(cfg container.EngineConfig, stderr io.Writer) *container.Manager {
+	rts, errs := runtimes.Open(cfg)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "Container metadata: %v\n", err)
+	}
+	if len(rts) == 0 {
+		return nil
+	}
+	names := make([]string, len(rts))
+	for i, rt := range rts {
+		names[i] = rt.Name()
+	}
+	fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
+	return container.NewManager(rts, container.ManagerOptions{})
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/kestrel-project/kestrel/internal/capture/scap"
+	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/inspect"
@@ -30,6 +32,10 @@ type CaptureConfig struct {
 	Ready    func()
 	// Unsupported receives the selected syscalls the probe cannot capture.
 	Unsupported func(event.SyscallSet)
+	// Containers, when set, looks up the containers the events reveal;
+	// their metadata is written as the container plugin's async events,
+	// so that a replay of the file (Kestrel's or Falco's) knows them.
+	Containers *container.Manager
 }
 
 // CaptureResult counts what a capture saw.
@@ -66,7 +72,19 @@ func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := inspect.New(state.Options{}, "")
+	src := &liveSource{probe: p}
+	sopts := state.Options{}
+	if cfg.Containers != nil {
+		mctx, stopManager := context.WithCancel(ctx)
+		cfg.Containers.Start(mctx)
+		defer func() {
+			stopManager()
+			cfg.Containers.Stop()
+		}()
+		sopts.OnNewContainer = cfg.Containers.Request
+		src.updates = cfg.Containers.Updates()
+	}
+	in := inspect.New(sopts, "")
 	if snap != nil {
 		in.Seed(snap.Threads, snap.Users, snap.Groups)
 		in.State.SetInterfaces(snap.Interfaces)
@@ -99,21 +117,19 @@ func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 	if cfg.Filter != nil {
 		frame = cfg.Compiler.NewFrame()
 	}
-	var rec event.Record
+	src.seeded = true // the snapshot is written above
 	for {
-		raw, cpu, err := p.Next()
-		if errors.Is(err, probe.ErrClosed) {
+		it, err := src.Next()
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			w.Close()
 			return res, err
 		}
-		if rec.Parse(raw) != nil {
-			continue
-		}
+		rec, cpu, raw := it.Event, it.CPU, it.Event.Raw()
 		res.Events++
-		ev := in.Next(&rec, uint16(cpu), 0)
+		ev := in.Next(rec, cpu, 0)
 		var flags uint32
 		if frame != nil {
 			frame.Reset(ev)
@@ -122,13 +138,13 @@ func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 				// as libsinsp's dumper does, so a reader knows the
 				// processes and files of the events that matched.
 				info := rec.Info()
-				if info == nil || info.Flags&event.FlagModifiesState == 0 {
+				if info == nil || info.Flags&event.FlagModifiesState == 0 && info.Code != event.AsynceventE {
 					continue
 				}
 				flags = scap.FlagStateOnly
 			}
 		}
-		if err := w.WriteEvent(raw, uint16(cpu), flags); err != nil {
+		if err := w.WriteEvent(raw, cpu, flags); err != nil {
 			w.Close()
 			return res, err
 		}

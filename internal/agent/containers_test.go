@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/inspect"
+	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/testutil/dockertest"
@@ -200,5 +203,54 @@ func TestTerminalShellInContainerLive(t *testing.T) {
 	}
 	if !strings.Contains(a.Output, "container_name="+name) || !strings.Contains(a.Output, "container_image_repository=kestrel-test/busybox") {
 		t.Errorf("output: %s", a.Output)
+	}
+}
+
+// kestrel capture writes the containers it meets as the plugin's
+// container events: replaying the file gives their metadata, with no
+// runtime to ask.
+func TestCaptureContainersLive(t *testing.T) {
+	mgr := dockerManager(t)
+	image := dockertest.Image(t, "kestrel-test/busybox:live")
+	name := fmt.Sprintf("kestrel-capture-%d", time.Now().UnixNano()%1_000_000)
+	id := dockertest.Run(t, image, []string{"--name", name, "--label", "io.kubernetes.pod.name=cap-0"}, "sleep", "60")
+	path := filepath.Join(t.TempDir(), "containers.scap")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	fin := make(chan error, 1)
+	go func() {
+		_, err := Capture(ctx, CaptureConfig{Path: path, Containers: mgr, Ready: func() { close(ready) },
+			Syscalls: syscallSet(t, "openat", "close", "execve", "clone", "clone3", "fork", "vfork")})
+		fin <- err
+	}()
+	select {
+	case <-ready:
+	case err := <-fin:
+		t.Fatalf("capture: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if out, err := exec.Command("docker", "exec", id, "cat", "/etc/hostname").CombinedOutput(); err != nil {
+		t.Fatalf("docker exec: %v %s", err, out)
+	}
+	time.Sleep(time.Second)
+	cancel()
+	if err := <-fin; err != nil {
+		t.Fatal(err)
+	}
+	var out safeBuffer
+	rs := loadRules(t, `
+- rule: cat in container
+  desc: x
+  condition: evt.type = execve and proc.name = cat and container.id != host
+  output: cat (name=%container.name image=%container.image pod=%k8s.pod.name)
+  priority: INFO
+`)
+	if _, err := pipeline.RunCapture(pipeline.Config{Capture: path, Ruleset: rs, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("cat (name=%s image=kestrel-test/busybox:live pod=cap-0)", name)
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("replay of the capture:\n%s\nwant %s", out.String(), want)
 	}
 }
