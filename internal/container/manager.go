@@ -351,12 +351,12 @@ func (m *Manager) lookup(ctx context.Context, r request) {
 func (m *Manager) ask(ctx context.Context, id string, hint Type) *Info {
 	order := make([]Runtime, 0, len(m.runtimes))
 	for _, rt := range m.runtimes {
-		if kindOf(rt) == hint {
+		if family(kindOf(rt)) == family(hint) {
 			order = append(order, rt)
 		}
 	}
 	for _, rt := range m.runtimes {
-		if kindOf(rt) != hint {
+		if family(kindOf(rt)) != family(hint) {
 			order = append(order, rt)
 		}
 	}
@@ -379,6 +379,16 @@ func (m *Manager) ask(ctx context.Context, id string, hint Type) *Info {
 // Kinded is implemented by runtimes that know which container type they
 // serve, so that requests go to the matching runtime first.
 type Kinded interface{ Kind() Type }
+
+// family groups the kinds a cgroup layout cannot tell apart: the CRI
+// layouts are containerd's or CRI-O's, whichever serves the socket.
+func family(t Type) Type {
+	switch t {
+	case TypeCRI, TypeCRIO, TypeContainerd:
+		return TypeCRI
+	}
+	return t
+}
 
 func kindOf(rt Runtime) Type {
 	if k, ok := rt.(Kinded); ok {

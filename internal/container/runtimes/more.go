@@ -1,8 +1,19 @@
 package runtimes
 
-import "github.com/kestrel-project/kestrel/internal/container"
+import (
+	"github.com/kestrel-project/kestrel/internal/container"
+	"github.com/kestrel-project/kestrel/internal/container/cri"
+)
 
-// openMore connects the gRPC runtimes (containerd, CRI).
+// openMore connects the gRPC runtimes (CRI; containerd's own API).
 func openMore(ep container.Endpoint) (container.Runtime, container.Type, error) {
+	switch ep.Engine {
+	case "cri":
+		c, err := cri.New(ep.Path)
+		if err != nil {
+			return nil, container.TypeUnknown, err
+		}
+		return c, c.Type(), nil
+	}
 	return nil, container.TypeUnknown, nil
 }
