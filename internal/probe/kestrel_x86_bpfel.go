@@ -165,6 +165,7 @@ const (
 	kestrelProgWriteX           = "write_x"
 	kestrelProgWritevX          = "writev_x"
 	kestrelVarBootTimeNs        = "boot_time_ns"
+	kestrelVarOvlAssumeLayout   = "ovl_assume_layout"
 	kestrelVarSelfTgid          = "self_tgid"
 	kestrelVarSnaplen           = "snaplen"
 	kestrelVarWakeupBytes       = "wakeup_bytes"
@@ -345,10 +346,11 @@ type kestrelMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kestrelVariableSpecs struct {
-	BootTimeNs  *ebpf.VariableSpec `ebpf:"boot_time_ns"`
-	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
-	Snaplen     *ebpf.VariableSpec `ebpf:"snaplen"`
-	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	BootTimeNs      *ebpf.VariableSpec `ebpf:"boot_time_ns"`
+	OvlAssumeLayout *ebpf.VariableSpec `ebpf:"ovl_assume_layout"`
+	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
+	Snaplen         *ebpf.VariableSpec `ebpf:"snaplen"`
+	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // kestrelObjects contains all objects after they have been loaded into the kernel.
@@ -400,10 +402,11 @@ func (m *kestrelMaps) Close() error {
 //
 // It can be passed to loadKestrelObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kestrelVariables struct {
-	BootTimeNs  *ebpf.Variable `ebpf:"boot_time_ns"`
-	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
-	Snaplen     *ebpf.Variable `ebpf:"snaplen"`
-	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
+	BootTimeNs      *ebpf.Variable `ebpf:"boot_time_ns"`
+	OvlAssumeLayout *ebpf.Variable `ebpf:"ovl_assume_layout"`
+	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
+	Snaplen         *ebpf.Variable `ebpf:"snaplen"`
+	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // kestrelPrograms contains all programs after they have been loaded into the kernel.

@@ -30,6 +30,11 @@ type Options struct {
 	// ExcludeTgid is a process whose syscalls are never traced (Kestrel's
 	// own, by default).
 	ExcludeTgid int
+
+	// ovlAssumeLayout makes the probe find overlayfs upper dentries by
+	// its layout assumption even when the kernel's BTF describes struct
+	// ovl_inode (tests exercise both ways; see bpf/task.h).
+	ovlAssumeLayout bool
 }
 
 // Defaults, as Falco's default buffer preset (8 MiB per CPU).
@@ -96,9 +101,10 @@ func Load(opts Options) (*Probe, error) {
 		return nil, err
 	}
 	for name, v := range map[string]any{
-		"self_tgid":    uint32(opts.ExcludeTgid),
-		"boot_time_ns": bootTime,
-		"wakeup_bytes": uint32(opts.WakeupBytes),
+		"self_tgid":         uint32(opts.ExcludeTgid),
+		"boot_time_ns":      bootTime,
+		"wakeup_bytes":      uint32(opts.WakeupBytes),
+		"ovl_assume_layout": b2u32(opts.ovlAssumeLayout),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("setting %s: %w", name, err)
@@ -381,4 +387,11 @@ func bootTimeNs() (uint64, error) {
 		return 0, err
 	}
 	return uint64(real.Nano() - boot.Nano()), nil
+}
+
+func b2u32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -184,11 +184,14 @@ static __always_inline struct file *fd_file(long fd)
 }
 
 /* What the open family reports about the file it opened: its flags with
- * O_F_CREATED when this call created it, its device and inode. */
+ * O_F_CREATED when this call created it and FD_UPPER_LAYER or
+ * FD_LOWER_LAYER when it is on an overlay (inode_overlay_layer, task.h),
+ * its device and inode. */
 struct opened {
 	__u32 flags;
 	__u32 dev;
 	__u64 ino;
+	int layer; /* enum k_ovl_layer */
 };
 
 static __always_inline struct opened opened_file(long fd, __u32 kflags)
@@ -198,8 +201,15 @@ static __always_inline struct opened opened_file(long fd, __u32 kflags)
 	if (f) {
 		if (BPF_CORE_READ(f, f_mode) & K_FMODE_CREATED)
 			o.flags |= PPM_FILE_O_F_CREATED;
-		o.dev = encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
-		o.ino = BPF_CORE_READ(f, f_inode, i_ino);
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+		o.dev = encode_dev(BPF_CORE_READ(sb, s_dev));
+		o.ino = BPF_CORE_READ(inode, i_ino);
+		o.layer = inode_overlay_layer(inode, BPF_CORE_READ(sb, s_magic));
+		if (o.layer == K_OVL_UPPER)
+			o.flags |= PPM_FILE_FD_UPPER_LAYER;
+		else if (o.layer == K_OVL_LOWER)
+			o.flags |= PPM_FILE_FD_LOWER_LAYER;
 	}
 	return o;
 }
@@ -291,7 +301,9 @@ FILLER(creat_x, PPME_SYSCALL_CREAT_X, CAT_OPEN)
 	rec_u32(r, (__u32)ARG1 & 07777);                   /* mode */
 	rec_u32(r, o.dev);                                 /* dev */
 	rec_u64(r, o.ino);                                 /* ino */
-	rec_u16(r, 0);                                     /* creat_flags (overlay layers: not yet) */
+	/* creat has no flags parameter: the layer bits have their own */
+	rec_u16(r, o.layer == K_OVL_UPPER ? PPM_CREAT_FD_UPPER_LAYER_CREAT :
+		   o.layer == K_OVL_LOWER ? PPM_CREAT_FD_LOWER_LAYER_CREAT : 0); /* creat_flags */
 }
 
 /* struct open_how of openat2 */
@@ -418,6 +430,11 @@ static __always_inline void rec_exec_identity(struct rec *r, struct task_struct 
 	__u32 flags = 0;
 	if (exe && file_is_memfd(exe))
 		flags |= PPM_EXE_FROM_MEMFD_BIT;
+	int layer = inode ? inode_overlay_layer(inode, BPF_CORE_READ(inode, i_sb, s_magic)) : K_OVL_NONE;
+	if (layer == K_OVL_UPPER)
+		flags |= PPM_EXE_UPPER_LAYER_BIT;
+	else if (layer == K_OVL_LOWER)
+		flags |= PPM_EXE_LOWER_LAYER_BIT;
 	if (exe_writable(task, inode))
 		flags |= PPM_EXE_WRITABLE_BIT;
 	rec_u32(r, flags);                                /* flags */

@@ -237,6 +237,70 @@ static __always_inline int file_is_memfd(struct file *f)
 	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':';
 }
 
+/* Overlayfs layers: where a file of an overlay mount (a container's root
+ * file system under Docker's overlay2 driver) comes from, as Falco's
+ * drivers decide it for PPM_EXE_{UPPER,LOWER}_LAYER and
+ * PPM_FD_{UPPER,LOWER}_LAYER.
+ *
+ * A file is on an overlay when its inode's super block has overlayfs's
+ * magic. The inode is then the vfs_inode member of overlayfs's own struct
+ * ovl_inode (fs/overlayfs/ovl_entry.h), whose __upperdentry member is the
+ * file's dentry in the upper (writable) layer: set when the file was
+ * created in the container or copied up there (by an open for writing or
+ * a change of its metadata), NULL while the file only exists in a lower
+ * (image) layer. Upper means an upper dentry with an inode; every other
+ * overlay file is lower.
+ *
+ * struct ovl_inode is private to overlayfs, and overlayfs may be a module
+ * (its types then live in the module's BTF, and only if the module was
+ * loaded when the probe was). So:
+ *  - when the kernel's BTF (vmlinux or a loaded module's; cilium/ebpf
+ *    relocates against both) has struct ovl_inode, CO-RE gives the exact
+ *    distance from vfs_inode to __upperdentry;
+ *  - otherwise the probe assumes what libs' drivers assume: __upperdentry
+ *    immediately follows vfs_inode, so it lies sizeof(struct inode) after
+ *    the inode. struct ovl_inode has been laid out so since 4.13, which
+ *    introduced it (5.4's and 6.18's are; Kestrel needs 5.8 or later);
+ *    before 4.13 the upper dentry hung off dentry->d_fsdata instead. Were
+ *    a future kernel to reorder the struct, the read would stay safe
+ *    (bpf_probe_read_kernel of a wrong address fails harmlessly) but the
+ *    answer could be wrong. The tests check the assumption against the
+ *    running kernel's BTF, run the probe both ways, and load it against
+ *    BTF without struct ovl_inode.
+ * Falco's semantics: a file on no overlay is neither upper nor lower. */
+#define K_OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+enum k_ovl_layer { K_OVL_NONE = 0, K_OVL_UPPER, K_OVL_LOWER };
+
+struct ovl_inode___kestrel {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
+} __attribute__((preserve_access_index));
+
+/* Set by tests only: ignore the kernel's struct ovl_inode and use the
+ * layout assumption, so that path is verified and exercised too. */
+const volatile __u32 ovl_assume_layout = 0;
+
+/* The layer of a file's inode, given the magic of the inode's super block
+ * (which the callers read anyway, with its device number). */
+static __always_inline int inode_overlay_layer(struct inode *inode, unsigned long sb_magic)
+{
+	if (!inode || sb_magic != K_OVERLAYFS_SUPER_MAGIC)
+		return K_OVL_NONE;
+	unsigned long off;
+	if (!ovl_assume_layout && bpf_core_field_exists(struct ovl_inode___kestrel, vfs_inode) &&
+	    bpf_core_field_exists(struct ovl_inode___kestrel, __upperdentry))
+		off = bpf_core_field_offset(struct ovl_inode___kestrel, __upperdentry) -
+		      bpf_core_field_offset(struct ovl_inode___kestrel, vfs_inode);
+	else
+		off = bpf_core_type_size(struct inode);
+	struct dentry *upper = NULL;
+	bpf_probe_read_kernel(&upper, sizeof(upper), (void *)inode + off);
+	if (upper && BPF_CORE_READ(upper, d_inode, i_ino) != 0)
+		return K_OVL_UPPER;
+	return K_OVL_LOWER;
+}
+
 #define PATH_TMP_LEN 8192 /* a power of two */
 #define PATH_COMPONENTS 48
 
