@@ -75,6 +75,8 @@ type Result struct {
 	// DecodeErrors counts records the probe wrote that did not decode
 	// (a probe bug); they are skipped.
 	DecodeErrors uint64
+	// Containers are the container manager's counters (nil without one).
+	Containers *container.Stats
 }
 
 // Run watches the host until ctx is done, then returns what it saw. The
@@ -176,6 +178,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	stats, err := pipeline.Run(pcfg, src)
 	res := &Result{Stats: stats, DecodeErrors: src.decodeErrors.Load()}
+	if cfg.Containers != nil {
+		cs := cfg.Containers.Stats()
+		res.Containers = &cs
+	}
 	res.Counters, _ = p.Counters()
 	return res, err
 }
@@ -307,7 +313,13 @@ func (r *Result) Summary() string {
 	if r.DecodeErrors > 0 {
 		s += fmt.Sprintf(", %d undecodable", r.DecodeErrors)
 	}
-	return s + "\n"
+	s += "\n"
+	if c := r.Containers; c != nil {
+		s += fmt.Sprintf("Containers: %d looked up (%d runtime calls, %d unknown to every runtime, %d errors, "+
+			"%d requests refused by a full queue), %d started and %d removed seen from the runtimes\n",
+			c.Found, c.Lookups, c.NotFound, c.LookupErrors, c.QueueFull, c.Started, c.Removed)
+	}
+	return s
 }
 
 // ProcSnapshot scans /proc: the seed of a live run.
