@@ -95,6 +95,11 @@ func New(socketPath string) (*Client, error) {
 	v, err := c.rt.Version(ctx, &runtimeapi.VersionRequest{})
 	if err != nil {
 		conn.Close()
+		if status.Code(err) == codes.Unimplemented {
+			// Docker's containerd runs with the CRI plugin disabled, and
+			// containerd before 1.5 serves only v1alpha2.
+			err = fmt.Errorf("the socket does not serve CRI v1 (runtime.v1.RuntimeService): %w", err)
+		}
 		return nil, c.fail("version", err)
 	}
 	c.runtime, c.version = v.GetRuntimeName(), v.GetRuntimeVersion()
@@ -290,6 +295,7 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 		}
 		return c.fail("container events", streamError(err, false))
 	}
+	opened := time.Now()
 	received := false
 	for {
 		ev, err := stream.Recv()
@@ -297,7 +303,10 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 			if ctx.Err() != nil {
 				return nil
 			}
-			return c.fail("container events", streamError(err, received))
+			// A stream that ends at once, before any event, is CRI-O
+			// refusing; one that ends later is the runtime going away.
+			refused := !received && time.Since(opened) < time.Second
+			return c.fail("container events", streamError(err, refused))
 		}
 		received = true
 		id := ev.GetContainerId()
@@ -322,11 +331,11 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 // Inspect alone.
 var ErrEventsUnsupported = errors.New("the runtime does not serve container events")
 
-func streamError(err error, received bool) error {
+func streamError(err error, refused bool) error {
 	switch {
 	case status.Code(err) == codes.Unimplemented:
 		return fmt.Errorf("%w: GetContainerEvents is not implemented (containerd serves it from 1.7 on): %v", ErrEventsUnsupported, err)
-	case errors.Is(err, io.EOF) && !received:
+	case errors.Is(err, io.EOF) && refused:
 		return fmt.Errorf("%w: the runtime closed the GetContainerEvents stream at once (CRI-O serves events only with enable_pod_events = true)", ErrEventsUnsupported)
 	case errors.Is(err, io.EOF):
 		return errors.New("the runtime closed the GetContainerEvents stream")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -306,6 +307,28 @@ func TestNewTakesTypeFromVersion(t *testing.T) {
 				t.Errorf("runtime version = %q %q", name, v)
 			}
 		})
+	}
+}
+
+// Docker's containerd has its CRI plugin disabled: the socket answers,
+// but not to CRI.
+func TestNewOnSocketWithoutCRI(t *testing.T) {
+	dir, err := os.MkdirTemp("", "cri")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "containerd.sock")
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	go srv.Serve(lis)
+	defer srv.Stop()
+	_, err = New(sock)
+	if err == nil || !strings.Contains(err.Error(), sock) || !strings.Contains(err.Error(), "does not serve CRI v1") {
+		t.Fatalf("New = %v, want an error saying %s does not serve CRI", err, sock)
 	}
 }
 
