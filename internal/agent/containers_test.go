@@ -254,3 +254,50 @@ func TestCaptureContainersLive(t *testing.T) {
 		t.Fatalf("replay of the capture:\n%s\nwant %s", out.String(), want)
 	}
 }
+
+// Containers that come and go while the agent runs are learned and
+// forgotten: after a churn of short-lived containers, neither the state
+// nor the manager keeps more containers than are running.
+func TestContainerChurnLive(t *testing.T) {
+	mgr := dockerManager(t)
+	image := dockertest.Image(t, "kestrel-test/busybox:live")
+	const n = 20
+	var running int
+	out, res := runAgentWith(t, loadRules(t, containerFieldsRules), mgr, func() {
+		for i := 0; i < n; i++ {
+			b, err := exec.Command("docker", "run", "--rm", "--network", "none", "--label", "kestrel.test=churn",
+				"--name", fmt.Sprintf("kestrel-churn-%d-%d", time.Now().UnixNano()%1_000_000, i), image,
+				"sh", "-c", "echo $$").CombinedOutput()
+			if err != nil {
+				t.Fatalf("docker run: %v %s", err, b)
+			}
+		}
+		time.Sleep(1500 * time.Millisecond)
+		b, err := exec.Command("docker", "ps", "-q").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		running = len(strings.Fields(string(b)))
+	})
+	started := 0
+	for _, a := range alertsOf(t, out, "container started") {
+		if strings.HasPrefix(fmt.Sprint(a.OutputFields["container.name"]), "kestrel-churn-") {
+			started++
+		}
+	}
+	removed := 0
+	for _, a := range alertsOf(t, out, "container removed") {
+		if strings.HasPrefix(fmt.Sprint(a.OutputFields["container.name"]), "kestrel-churn-") {
+			removed++
+		}
+	}
+	if started != n || removed != n {
+		t.Errorf("%d of %d churned containers announced, %d removed", started, n, removed)
+	}
+	if got := res.Stats.State.Containers; got > running {
+		t.Errorf("the state keeps %d containers, %d are running", got, running)
+	}
+	if s := mgr.Stats(); s.Known > running {
+		t.Errorf("the manager keeps %d containers, %d are running: %+v", s.Known, running, s)
+	}
+}

@@ -152,6 +152,7 @@ func (t *Tables) Groups() *GroupTable { return &t.grps }
 func (t *Tables) Stats() Stats {
 	s := t.stats
 	s.Threads = len(t.threads)
+	s.Containers = len(t.containers.byID)
 	return s
 }
 

@@ -733,6 +733,8 @@ type Stats struct {
 	ThreadsEvicted uint64 // threads dropped because the table was full
 	ThreadsPurged  uint64 // threads dropped by Purge for inactivity
 	FDsDropped     uint64 // fds not tracked because a table was full
+	// Containers is the number of containers with metadata.
+	Containers int
 	// ContainersEvicted counts containers forgotten because the
 	// container table was full; ContainerEventErrors container events
 	// whose payload did not decode.
