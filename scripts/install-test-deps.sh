@@ -19,6 +19,10 @@ command -v llvm-strip >/dev/null 2>&1 || need+=(llvm)
 # Container tests run a real Docker daemon on images imported from a
 # busybox rootfs (no registry can be reached).
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+# The containerd client's test runs a private containerd with ctr and runc
+# (docker.io depends on them; named so the dependency is visible).
+command -v containerd >/dev/null 2>&1 || need+=(containerd)
+command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)

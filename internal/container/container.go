@@ -230,6 +230,10 @@ type Request struct {
 // ErrNotFound is what a Runtime returns for a container it does not know.
 var ErrNotFound = errors.New("no such container")
 
+// ErrWatchUnsupported is wrapped by Watch's error when the runtime has no
+// event stream; the manager then relies on its periodic resync.
+var ErrWatchUnsupported = errors.New("the runtime does not serve container events")
+
 // LifecycleKind says what happened to a container.
 type LifecycleKind int
 

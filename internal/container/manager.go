@@ -73,10 +73,11 @@ type Manager struct {
 	updates  chan Update
 	log      *slog.Logger
 
-	mu       sync.Mutex
-	known    map[string]*Info     // short id -> metadata
-	inFlight map[string]time.Time // short id -> first asked
-	negative map[string]time.Time // short id -> when no runtime knew it
+	mu        sync.Mutex
+	known     map[string]*Info     // short id -> metadata
+	knownRank map[string]int       // short id -> rank of the runtime that answered
+	inFlight  map[string]time.Time // short id -> first asked
+	negative  map[string]time.Time // short id -> when no runtime knew it
 	// delivered remembers what was last sent per container, so that the
 	// runtime's start report and the stream's request, which race, give
 	// rules one container event.
@@ -140,6 +141,7 @@ func NewManager(runtimes []Runtime, opts ManagerOptions) *Manager {
 		updates:   make(chan Update, 4096),
 		log:       log,
 		known:     make(map[string]*Info),
+		knownRank: make(map[string]int),
 		inFlight:  make(map[string]time.Time),
 		negative:  make(map[string]time.Time),
 		delivered: make(map[string]deliveredInfo),
@@ -251,18 +253,38 @@ func (m *Manager) send(ctx context.Context, u Update) {
 	}
 }
 
-// remember records metadata and reports whether it is news.
-func (m *Manager) remember(c *Info) {
+// remember records metadata from the runtime of this rank (its place in
+// the runtime list) and reports whether it was kept: a container several
+// runtimes see (Docker's containers are containerd's too, in namespace
+// moby; CRI's are in k8s.io) keeps the answer of the runtime listed first,
+// which knows it best.
+func (m *Manager) remember(c *Info, rank int) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.known[c.ID]; !ok && len(m.known) >= m.opts.MaxKnown {
+	if _, ok := m.known[c.ID]; ok {
+		if r, had := m.knownRank[c.ID]; had && r < rank {
+			return false
+		}
+	} else if len(m.known) >= m.opts.MaxKnown {
 		for id := range m.known {
 			delete(m.known, id)
+			delete(m.knownRank, id)
 			break
 		}
 	}
 	m.known[c.ID] = c
+	m.knownRank[c.ID] = rank
 	delete(m.negative, c.ID)
+	return true
+}
+
+func (m *Manager) rank(rt Runtime) int {
+	for i, r := range m.runtimes {
+		if r == rt {
+			return i
+		}
+	}
+	return len(m.runtimes)
 }
 
 func (m *Manager) forget(id string) *Info {
@@ -270,6 +292,7 @@ func (m *Manager) forget(id string) *Info {
 	defer m.mu.Unlock()
 	c := m.known[id]
 	delete(m.known, id)
+	delete(m.knownRank, id)
 	return c
 }
 
@@ -318,11 +341,11 @@ func (m *Manager) lookup(ctx context.Context, r request) {
 	pause := 20 * time.Millisecond
 	deadline := time.Now().Add(m.opts.Retry)
 	for {
-		if c := m.ask(ctx, id, r.Type); c != nil {
+		if c, rank := m.ask(ctx, id, r.Type); c != nil {
 			if c.ID == "" {
 				c.ID = r.ID
 			}
-			m.remember(c)
+			m.remember(c, rank)
 			m.stats.found.Add(1)
 			m.send(ctx, Update{Info: c, Noticed: r.noticed})
 			return
@@ -348,7 +371,7 @@ func (m *Manager) lookup(ctx context.Context, r request) {
 }
 
 // ask tries each runtime, those of the hinted kind first.
-func (m *Manager) ask(ctx context.Context, id string, hint Type) *Info {
+func (m *Manager) ask(ctx context.Context, id string, hint Type) (*Info, int) {
 	order := make([]Runtime, 0, len(m.runtimes))
 	for _, rt := range m.runtimes {
 		if family(kindOf(rt)) == family(hint) {
@@ -366,14 +389,14 @@ func (m *Manager) ask(ctx context.Context, id string, hint Type) *Info {
 		c, err := rt.Inspect(cctx, id)
 		cancel()
 		if err == nil && c != nil {
-			return c
+			return c, m.rank(rt)
 		}
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			m.stats.lookupErrors.Add(1)
 			m.log.Debug("container lookup failed", "runtime", rt.Name(), "id", id, "err", err)
 		}
 	}
-	return nil
+	return nil, 0
 }
 
 // Kinded is implemented by runtimes that know which container type they
@@ -407,6 +430,11 @@ func (m *Manager) watch(ctx context.Context, rt Runtime) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, ErrWatchUnsupported) {
+			m.log.Info("container runtime has no event stream; containers are learned from lookups and the resync",
+				"runtime", rt.Name(), "err", err)
+			return
+		}
 		m.stats.watchErrors.Add(1)
 		m.log.Warn("container runtime event stream broke; reconnecting", "runtime", rt.Name(), "err", err)
 		select {
@@ -434,8 +462,9 @@ func (m *Manager) lifecycle(ctx context.Context, rt Runtime, l Lifecycle) {
 				return
 			}
 		}
-		m.remember(c)
-		m.send(ctx, Update{Info: c})
+		if m.remember(c, m.rank(rt)) {
+			m.send(ctx, Update{Info: c})
+		}
 	case Removed:
 		m.stats.removed.Add(1)
 		c := m.forget(ShortID(l.ID))
@@ -467,8 +496,7 @@ func (m *Manager) resync(ctx context.Context, forgetMissing bool) {
 			m.mu.Lock()
 			_, had := m.known[c.ID]
 			m.mu.Unlock()
-			m.remember(c)
-			if !had {
+			if m.remember(c, m.rank(rt)) && !had {
 				m.send(ctx, Update{Info: c})
 			}
 		}

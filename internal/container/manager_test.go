@@ -243,3 +243,21 @@ func TestManagerBoundedUnderChurn(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// A container two runtimes report (Docker's are containerd's too) keeps
+// the answer of the runtime listed first.
+func TestManagerPrefersTheFirstRuntime(t *testing.T) {
+	docker := newFake(TypeDocker)
+	ctrd := newFake(TypeContainerd)
+	m := NewManager([]Runtime{docker, ctrd}, ManagerOptions{Resync: -1})
+	m.Start(context.Background())
+	defer m.Stop()
+	rich := docker.add("ffffffffffff", "web")
+	thin := ctrd.add("ffffffffffff", "ffffffffffff")
+	docker.events <- Lifecycle{Kind: Started, ID: rich.ID, Info: rich}
+	if u := nextUpdate(t, m); u.Info != rich {
+		t.Fatalf("update %+v", u.Info)
+	}
+	ctrd.events <- Lifecycle{Kind: Started, ID: thin.ID, Info: thin}
+	noUpdate(t, m, 200*time.Millisecond)
+}

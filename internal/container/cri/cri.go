@@ -329,7 +329,7 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 // ErrEventsUnsupported is wrapped by Watch's error when the runtime does
 // not serve container events, so callers can stop retrying and rely on
 // Inspect alone.
-var ErrEventsUnsupported = errors.New("the runtime does not serve container events")
+var ErrEventsUnsupported = container.ErrWatchUnsupported
 
 func streamError(err error, refused bool) error {
 	switch {

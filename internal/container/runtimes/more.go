@@ -2,6 +2,7 @@ package runtimes
 
 import (
 	"github.com/kestrel-project/kestrel/internal/container"
+	"github.com/kestrel-project/kestrel/internal/container/containerd"
 	"github.com/kestrel-project/kestrel/internal/container/cri"
 )
 
@@ -14,6 +15,12 @@ func openMore(ep container.Endpoint) (container.Runtime, container.Type, error) 
 			return nil, container.TypeUnknown, err
 		}
 		return c, c.Type(), nil
+	case "containerd":
+		c, err := containerd.New(ep.Path)
+		if err != nil {
+			return nil, container.TypeUnknown, err
+		}
+		return c, container.TypeContainerd, nil
 	}
 	return nil, container.TypeUnknown, nil
 }
