@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -300,4 +301,186 @@ func TestContainerChurnLive(t *testing.T) {
 	if s := mgr.Stats(); s.Known > running {
 		t.Errorf("the manager keeps %d containers, %d are running: %+v", s.Known, running, s)
 	}
+}
+
+// ruleFire is a Falco rule that needs container fields and the action
+// that raises it in a container.
+type ruleFire struct {
+	file, rule string
+	// withMetadata: the alert must show the container's name and image
+	// (actions in a container that has been running for a while; rules on
+	// a container's first process may come before its metadata).
+	withMetadata bool
+}
+
+// Falco's stable, incubating and sandbox rules that need container fields,
+// each raised by a real action in a Docker container (--network none,
+// capabilities added, no --privileged: root here cannot run privileged
+// containers). Rules are matched with rule_matching=all, as several share
+// events. The list and the actions come from a study of every rule whose
+// condition reads container fields (45 rules; those that cannot fire here
+// need privileged containers, fd.sip.name resolution or the Kubernetes
+// API server).
+func TestFalcoContainerRulesLive(t *testing.T) {
+	mgr := dockerManager(t)
+	image := dockertest.Image(t, "kestrel-test/busybox:rules")
+	dir := falcoRulesDir(t)
+	rs := loadRules(t, filepath.Join(dir, "falco_rules.yaml"), filepath.Join(dir, "falco-incubating_rules.yaml"),
+		filepath.Join(dir, "falco-sandbox_rules.yaml"))
+	hostData := t.TempDir()
+	if err := os.WriteFile(filepath.Join(hostData, "secret"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tag := fmt.Sprintf("%d", time.Now().UnixNano()%1_000_000)
+	ids := map[string]string{} // short id -> container name
+	docker := func(args ...string) {
+		t.Helper()
+		// Failures are expected for some actions (EPERM from seccomp, no
+		// server listening, busybox wget's exit code): the syscall is what
+		// the rules see.
+		_ = exec.Command("docker", args...).Run()
+	}
+	run := func(name string, args []string, cmd ...string) {
+		t.Helper()
+		cid := filepath.Join(t.TempDir(), "cid")
+		full := append([]string{"run", "--rm", "--network", "none", "--name", name, "--cidfile", cid}, args...)
+		full = append(full, image)
+		out, err := exec.Command("docker", append(full, cmd...)...).CombinedOutput()
+		b, rerr := os.ReadFile(cid)
+		if rerr != nil {
+			t.Fatalf("docker run %s: %v %s", name, err, out)
+		}
+		ids[string(b)[:12]] = name
+	}
+	out, _ := runAgentWith(t, rs, mgr, func() {
+		a := "kestrel-rules-a-" + tag
+		ids[dockertest.Run(t, image, []string{"--name", a, "-v", hostData + ":/host/data:ro"}, "sleep", "120")[:12]] = a
+		c := "kestrel-rules-c-" + tag
+		ids[dockertest.Run(t, image, []string{"--name", c, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN"},
+			"sleep", "120")[:12]] = c
+		time.Sleep(time.Second) // their metadata arrives
+		// Group A: tools run by docker exec in one container.
+		docker("exec", a, "nc", "127.0.0.1", "1")
+		docker("exec", a, "wget", "-q", "-T", "1", "http://127.0.0.1:1/")
+		docker("exec", a, "rpm", "-q", "kestrel")
+		docker("exec", a, "cat", "/proc/1/environ")
+		docker("exec", a, "unshare", "-U", "true")
+		docker("exec", a, "nsenter", "-t", "1", "-u", "true")
+		docker("exec", a, "arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1")
+		docker("exec", "-d", a, "nc", "-l", "-p", "4444")
+		time.Sleep(300 * time.Millisecond)
+		docker("exec", a, "nc", "127.0.0.1", "4444", "-e", "/bin/true")
+		docker("exec", a, "sh", "-c", "echo 'echo x' > /dev/shm/x.sh")
+		docker("exec", a, "sh", "/dev/shm/x.sh")
+		docker("exec", a, "sh", "-c", "echo 'root:*:19000:0:99999:7:::' > /etc/shadow")
+		docker("exec", a, "cat", "/etc/shadow")
+		docker("exec", a, "cp", "/bin/busybox", "/tmp/dropped")
+		docker("exec", a, "/tmp/dropped", "true")
+		docker("exec", a, "ln", "-s", "/bin/busybox", "/tmp/scp")
+		docker("exec", a, "/tmp/scp")
+		docker("exec", a, "ln", "-s", "/bin/busybox", "/tmp/kubectl")
+		docker("exec", a, "/tmp/kubectl")
+		docker("exec", a, "sh", "-c", "echo aGkK > /tmp/p.b64")
+		docker("exec", a, "base64", "-d", "/tmp/p.b64")
+		docker("exec", a, "touch", "/etc/kestrel-etc")
+		docker("exec", a, "touch", "/root/kestrel-root")
+		docker("exec", a, "mkdir", "-p", "/var/log")
+		docker("exec", a, "sh", "-c", "echo x > /var/log/syslog; : > /var/log/syslog")
+		docker("exec", a, "touch", "/dev/sdz")
+		docker("exec", a, "cat", "/dev/sdz")
+		docker("exec", a, "cat", "/host/data/secret")
+		docker("exec", a, "sh", "-c", `printf '#!/bin/sh\n/bin/nc 127.0.0.1 1\n' > /tmp/npm; chmod +x /tmp/npm`)
+		docker("exec", a, "/tmp/npm")
+		// Group C: a container with SYS_ADMIN and NET_ADMIN.
+		docker("exec", c, "mkdir", "-p", "/tmp/cg")
+		docker("exec", c, "mount", "-t", "cgroup", "-o", "none,name=kestreltest", "cgroup", "/tmp/cg")
+		docker("exec", c, "sh", "-c", ": > /tmp/cg/release_agent")
+		docker("exec", c, "umount", "/tmp/cg")
+		// The metadata address on the container's own loopback (its
+		// network namespace has no other interface).
+		docker("exec", c, "ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
+		docker("exec", "-d", c, "nc", "-l", "-p", "80")
+		time.Sleep(300 * time.Millisecond)
+		docker("exec", c, "nc", "169.254.169.254", "80")
+		// Group B: rules on a container's first process.
+		run("kestrel-rules-tty-"+tag, []string{"-t"}, "sh", "-c", "sleep 1")
+		run("kestrel-rules-caps-"+tag, []string{"--cap-add", "SYS_PTRACE", "-v", "/etc:/hostetc:ro"}, "sleep", "1")
+		run("kestrel-rules-tar-"+tag, []string{"-v", hostData + ":/data:ro"}, "tar", "cf", "/dev/null", "/data")
+		run("kestrel-rules-mod-"+tag, []string{"--cap-add", "SYS_MODULE"}, "sh", "-c", "echo x > /tmp/m.ko; insmod /tmp/m.ko; true")
+		time.Sleep(500 * time.Millisecond)
+	})
+	want := []ruleFire{
+		{"stable", "Read sensitive file untrusted", true},
+		{"stable", "Terminal shell in container", false},
+		{"stable", "Netcat Remote Code Execution in Container", true},
+		{"stable", "Clear Log Activities", true},
+		{"stable", "Packet socket created in container", true},
+		{"stable", "Redirect STDOUT/STDIN to Network Connection in Container", true},
+		{"stable", "Linux Kernel Module Injection Detected", false},
+		{"stable", "Detect release_agent File Container Escapes", true},
+		{"stable", "Execution from /dev/shm", true},
+		{"stable", "Drop and execute new binary in container", true},
+		{"incubating", "Change thread namespace", true},
+		{"incubating", "Change namespace privileges via unshare", true},
+		{"incubating", "Launch Excessively Capable Container", false},
+		{"incubating", "Contact EC2 Instance Metadata Service From Container", true},
+		{"incubating", "Contact cloud metadata service from container", true},
+		{"incubating", "Launch Package Management Process in Container", true},
+		{"incubating", "Launch Suspicious Network Tool in Container", true},
+		{"incubating", "Launch Remote File Copy Tools in Container", true},
+		{"incubating", "Launch Ingress Remote File Copy Tools in Container", true},
+		{"incubating", "Read environment variable from /proc files", true},
+		{"incubating", "Exfiltrating Artifacts via Kubernetes Control Plane", false},
+		{"sandbox", "Write below etc", true},
+		{"sandbox", "Write below root", true},
+		{"sandbox", "Launch Sensitive Mount Container", false},
+		{"sandbox", "Kubernetes Client Tool Launched in Container", true},
+		{"sandbox", "Decoding Payload in Container", true},
+		{"sandbox", "Network Tool Executed During NPM Package Install", true},
+		{"sandbox", "Privileged Container Device Access", true},
+		{"sandbox", "Container Access to Host Sensitive Paths", true},
+	}
+	perFile := map[string]int{}
+	for _, w := range want {
+		var mine []liveAlert
+		for _, a := range alertsOf(t, out, w.rule) {
+			if _, ok := ids[fmt.Sprint(a.OutputFields["container.id"])]; ok {
+				mine = append(mine, a)
+			}
+		}
+		if len(mine) == 0 {
+			t.Errorf("%s (%s): no alert from the test's containers", w.rule, w.file)
+			continue
+		}
+		perFile[w.file]++
+		if !w.withMetadata {
+			continue
+		}
+		ok := false
+		for _, a := range mine {
+			name, _ := a.OutputFields["container.name"].(string)
+			if strings.HasPrefix(name, "kestrel-rules-") &&
+				a.OutputFields["container.image.repository"] == "kestrel-test/busybox" &&
+				strings.Contains(a.Output, "container_name="+name) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s: alerts lack the container's metadata: %+v", w.rule, mine[0])
+		}
+	}
+	t.Logf("rules needing container fields raised from real container actions: %d stable, %d incubating, %d sandbox",
+		perFile["stable"], perFile["incubating"], perFile["sandbox"])
+	for _, host := range []string{"Launch Suspicious Network Tool on Host", "Netcat/Socat Remote Code Execution on Host"} {
+		for _, a := range alertsOf(t, out, host) {
+			if _, ok := ids[fmt.Sprint(a.OutputFields["container.id"])]; ok {
+				t.Errorf("%s raised for a container: %s", host, a.Output)
+			}
+		}
+	}
+}
+
+func falcoRulesDir(t *testing.T) string {
+	t.Helper()
+	return filepath.Dir(falcoRules(t))
 }

@@ -16,7 +16,8 @@ import (
 
 // Applets linked into the image's /bin.
 var applets = []string{"sh", "cat", "sleep", "ls", "cp", "chmod", "mkdir", "echo", "id",
-	"insmod", "nc", "wget", "mount", "touch", "rm", "ln", "hostname", "true", "env", "nsenter"}
+	"insmod", "nc", "wget", "mount", "umount", "touch", "rm", "ln", "hostname", "true", "env", "nsenter",
+	"tar", "arping", "unshare", "rpm", "base64", "ip", "head", "printf"}
 
 var importMu sync.Mutex
 
