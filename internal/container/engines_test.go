@@ -59,7 +59,7 @@ func TestEndpointsUnderHostRoot(t *testing.T) {
 func TestContainerJSON(t *testing.T) {
 	c := &Info{Type: TypeCRIO, ID: "0123456789ab", FullID: "0123456789abcdef", Name: "web", Image: "quay.io/a/b:1",
 		ImageRepo: "quay.io/a/b", ImageTag: "1", Labels: map[string]string{"io.kubernetes.pod.name": "p", "x": ""},
-		Mounts: []Mount{{Source: "/a", Destination: "/b", Mode: "ro", RW: false, Propagation: "rprivate"}},
+		Mounts:     []Mount{{Source: "/a", Destination: "/b", Mode: "ro", RW: false, Propagation: "rprivate"}},
 		Privileged: true, HostPID: true, IP: "10.0.0.5", PodSandboxID: "fedcba9876543210",
 		PodSandboxLabels: map[string]string{"app": "web"}, Size: -1, Env: []string{"A=1"}}
 	got, err := ParseJSON(c.JSON())
