@@ -155,7 +155,7 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 	defer cancel()
 	filters := make(client.Filters).
 		Add("type", string(events.ContainerEventType)).
-		Add("event", string(events.ActionStart), string(events.ActionDestroy), string(events.ActionRemove))
+		Add("event", string(events.ActionCreate), string(events.ActionStart), string(events.ActionDestroy), string(events.ActionRemove))
 	stream := c.api.Events(ctx, client.EventsListOptions{Filters: filters})
 	for {
 		select {
@@ -174,7 +174,11 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 				continue
 			}
 			switch msg.Action {
-			case events.ActionStart:
+			// create comes before the container's first process, so its
+			// metadata can be in the event stream before that process's
+			// first event (the plugin's default "create" hook); start
+			// answers again once the network settings exist.
+			case events.ActionCreate, events.ActionStart:
 				info, err := c.inspect(ctx, msg.Actor.ID)
 				if err != nil && ctx.Err() != nil {
 					return nil

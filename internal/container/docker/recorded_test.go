@@ -377,12 +377,17 @@ func TestRecordedWatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), sock) || !strings.Contains(err.Error(), "events") {
 		t.Errorf("Watch on a closed stream = %v, want an error naming the socket", err)
 	}
-	if len(got) != 4 {
-		t.Fatalf("reported %d lifecycles, want 4: %+v", len(got), got)
+	if len(got) != 5 {
+		t.Fatalf("reported %d lifecycles, want 5: %+v", len(got), got)
 	}
-	if l := got[0]; l.Kind != container.Started || l.ID != webID || l.Info == nil || l.Info.Name != "web" || !l.Info.Privileged {
-		t.Errorf("first = %+v (info %+v), want web Started with its metadata", l, l.Info)
+	// create and start both report the container with its metadata (the
+	// manager passes the second on only if it changed).
+	for i, what := range []string{"create", "start"} {
+		if l := got[i]; l.Kind != container.Started || l.ID != webID || l.Info == nil || l.Info.Name != "web" || !l.Info.Privileged {
+			t.Errorf("%s = %+v (info %+v), want web Started with its metadata", what, l, l.Info)
+		}
 	}
+	got = got[1:]
 	if l := got[1]; l.Kind != container.Removed || l.ID != webID || l.Info != nil {
 		t.Errorf("second = %+v, want web Removed (on destroy, not die)", l)
 	}
@@ -404,7 +409,7 @@ func TestRecordedWatch(t *testing.T) {
 	}
 	want := map[string]map[string]bool{
 		"type":  {"container": true},
-		"event": {"start": true, "destroy": true, "remove": true},
+		"event": {"create": true, "start": true, "destroy": true, "remove": true},
 	}
 	if !reflect.DeepEqual(filters, want) {
 		t.Errorf("events filters = %v, want %v", filters, want)
