@@ -101,6 +101,8 @@ func TestPrivilegedContainerFromAsyncEvents(t *testing.T) {
 		Labels: map[string]string{container.LabelPodName: "tools-0", container.LabelPodNamespace: "ops", "team": "red"},
 		Size:   -1, CPUPeriod: container.DefaultCPUPeriod, CPUShares: container.DefaultCPUShares}
 	c := &captureBuilder{t: t, w: w, ts: 1_764_000_000_000_000_000}
+	// An event before the metadata: the container id is known already.
+	c.execve(3001, 3001, 3000, "true", nil, "true", "/bin/true", cgroups, 0, 0)
 	c.event(event.AsynceventE, 0, uint32(0), "container", info.JSON())
 	c.execve(3001, 3001, 3000, "sh", []string{"-c", "id"}, "sh", "/bin/sh", cgroups, 0, 0)
 	c.event(event.AsynceventE, 0, uint32(0), "container_removed", info.JSON())
@@ -131,9 +133,14 @@ func TestPrivilegedContainerFromAsyncEvents(t *testing.T) {
 		!strings.Contains(launch[0], "container_image_repository=docker.io/acme/tools") {
 		t.Fatalf("Launch Privileged Container alerts:\n%s", strings.Join(launch, "\n"))
 	}
-	if len(meta) != 2 {
+	if len(meta) != 3 {
 		t.Fatalf("meta alerts:\n%s", out)
 	}
+	if want := "meta (name=<NA> privileged=<NA> mounts=<NA> host_mount=<NA> pod=<NA> ns=<NA> team=<NA> labels=<NA>) " +
+		"container_id=" + fullID[:12]; !strings.Contains(meta[0], want) {
+		t.Errorf("before the metadata: %s\nwant %s", meta[0], want)
+	}
+	meta = meta[1:]
 	if want := "meta (name=escape-artist privileged=true mounts=/:/host::true:rprivate host_mount=/host pod=tools-0 ns=ops " +
 		"team=red labels=team:red)"; !strings.Contains(meta[0], want) {
 		t.Errorf("first exec: %s\nwant %s", meta[0], want)
