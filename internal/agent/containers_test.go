@@ -484,3 +484,39 @@ func falcoRulesDir(t *testing.T) string {
 	t.Helper()
 	return filepath.Dir(falcoRules(t))
 }
+
+// docker exec's process is orphaned on its way in (runc's intermediate
+// child exits) and adopted by containerd-shim, a child subreaper set up
+// before Kestrel started: the probe reports the kernel's new reaper in
+// procexit, so the state reparents the process to the shim, never to the
+// host's init, and Falco's container_entrypoint macro holds every time.
+func TestDockerExecParentLive(t *testing.T) {
+	mgr := dockerManager(t)
+	image := dockertest.Image(t, "kestrel-test/busybox:live")
+	id := dockertest.Run(t, image, nil, "sleep", "60")
+	const n = 10
+	out, _ := runAgentWith(t, loadRules(t, fmt.Sprintf(`
+- rule: exec parent
+  desc: x
+  condition: evt.type = execve and container.id = %s and proc.name = cat
+  output: parent (%%proc.pname %%proc.ppid)
+  priority: INFO
+`, id[:12])), mgr, func() {
+		for i := 0; i < n; i++ {
+			if b, err := exec.Command("docker", "exec", id, "cat", "/etc/hostname").CombinedOutput(); err != nil {
+				t.Fatalf("docker exec: %v %s", err, b)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+	})
+	as := alertsOf(t, out, "exec parent")
+	if len(as) != n {
+		t.Fatalf("%d exec alerts, want %d:\n%s", len(as), n, out)
+	}
+	for _, a := range as {
+		p, _ := a.OutputFields["proc.pname"].(string)
+		if !strings.HasPrefix(p, "containerd-shim") && !strings.HasPrefix(p, "runc") {
+			t.Errorf("cat's parent is %q (ppid %v), want containerd-shim or runc", p, a.OutputFields["proc.ppid"])
+		}
+	}
+}

@@ -366,7 +366,11 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	rec_s64(&r, (code >> 8) & 0xff);         /* ret: the exit status */
 	rec_u8(&r, code & 0x7f);                 /* sig: the terminating signal */
 	rec_u8(&r, (code & 0x80) ? 1 : 0);       /* core */
-	rec_s64(&r, 0);                          /* reaper_tid: filled in later */
+	/* reaper_tid: only a task with children needs one (0 otherwise) */
+	__s64 reaper = 0;
+	if (BPF_CORE_READ(task, children.next) != &task->children)
+		reaper = task_new_reaper(task);
+	rec_s64(&r, reaper); /* reaper_tid */
 	rec_submit(&r);
 	return 0;
 }

@@ -468,4 +468,86 @@ static __always_inline void rec_cgroups(struct rec *r, struct task_struct *task)
 	rec_forget(r);
 }
 
+/* The thread that adopts the children of an exiting task, as the kernel's
+ * find_new_reaper picks it (Falco's drivers report it in procexit so that
+ * userspace reparents orphans correctly: a container runtime's shim is a
+ * child subreaper set with prctl long before Kestrel starts, which no
+ * event shows). Returns its tid (initial namespace), 0 when there is none
+ * (the namespace's init is dying), or -1 when the walk was cut short by
+ * its bounds (userspace then applies its own logic). */
+#define K_PF_EXITING 0x00000004
+#define MAX_GROUP_THREADS 32
+#define MAX_REAPER_HOPS 32
+
+/* Before 6.4 the threads of a group were linked through task->thread_group. */
+struct task_struct___old_threads {
+	struct list_head thread_group;
+} __attribute__((preserve_access_index));
+
+/* A thread of t's group that is not exiting: its tid, 0 if none, -1 if
+ * the group is larger than the walk's bound. */
+static __always_inline __s64 alive_thread(struct task_struct *t)
+{
+	struct list_head *head, *pos;
+	unsigned long link;
+	if (bpf_core_field_exists(struct task_struct, thread_node)) {
+		struct signal_struct *sig = BPF_CORE_READ(t, signal);
+		head = (struct list_head *)((void *)sig + bpf_core_field_offset(struct signal_struct, thread_head));
+		pos = BPF_CORE_READ(sig, thread_head.next);
+		link = bpf_core_field_offset(struct task_struct, thread_node);
+	} else {
+		/* The old list is circular through every thread, t included. */
+		struct task_struct___old_threads *o = (void *)t;
+		link = bpf_core_field_offset(struct task_struct___old_threads, thread_group);
+		head = (struct list_head *)((void *)t + link);
+		if (!(BPF_CORE_READ(t, flags) & K_PF_EXITING))
+			return BPF_CORE_READ(t, pid);
+		pos = BPF_CORE_READ(o, thread_group.next);
+	}
+	for (int i = 0; i < MAX_GROUP_THREADS; i++) {
+		if (pos == head)
+			return 0;
+		struct task_struct *th = (void *)pos - link;
+		if (!(BPF_CORE_READ(th, flags) & K_PF_EXITING))
+			return BPF_CORE_READ(th, pid);
+		if (bpf_core_field_exists(struct task_struct, thread_node))
+			pos = BPF_CORE_READ(th, thread_node.next);
+		else
+			pos = BPF_CORE_READ((struct task_struct___old_threads *)th, thread_group.next);
+	}
+	return -1;
+}
+
+static __always_inline __s64 task_new_reaper(struct task_struct *father)
+{
+	__s64 tid = alive_thread(father);
+	if (tid != 0)
+		return tid;
+	struct pid *p = BPF_CORE_READ(father, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)p + bpf_core_field_offset(struct pid, numbers) +
+						 (level & 31) * sizeof(struct upid));
+	struct task_struct *ns_reaper = BPF_CORE_READ(up.ns, child_reaper);
+	if (ns_reaper == father)
+		return 0; /* the namespace's init dies: its processes go with it */
+	__s64 ns_reaper_tid = BPF_CORE_READ(ns_reaper, pid);
+	struct signal_struct *sig = BPF_CORE_READ(father, signal);
+	if (!BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
+		return ns_reaper_tid;
+	struct task_struct *anc = BPF_CORE_READ(father, real_parent);
+	for (int i = 0; i < MAX_REAPER_HOPS; i++) {
+		if (BPF_CORE_READ(anc, thread_pid, level) != level || anc == ns_reaper)
+			return ns_reaper_tid;
+		struct signal_struct *asig = BPF_CORE_READ(anc, signal);
+		if (BPF_CORE_READ_BITFIELD_PROBED(asig, is_child_subreaper)) {
+			tid = alive_thread(anc);
+			if (tid != 0)
+				return tid;
+		}
+		anc = BPF_CORE_READ(anc, real_parent);
+	}
+	return -1;
+}
+
 #endif
