@@ -104,6 +104,7 @@ func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manage
 			Pipeline: pipeline.Config{Ruleset: rs, Out: out, JSON: true,
 				Alerts: alert.Options{IncludeOutput: true, IncludeOutputFields: true, Hostname: "agent-test"}},
 			Syscalls:   sel.Selected,
+			Seed:       ProcSnapshot,
 			Ready:      func() { close(ready) },
 			Containers: containers,
 		})

@@ -474,10 +474,11 @@ static __always_inline void rec_cgroups(struct rec *r, struct task_struct *task)
  * child subreaper set with prctl long before Kestrel starts, which no
  * event shows). Returns its tid (initial namespace), 0 when there is none
  * (the namespace's init is dying), or -1 when the walk was cut short by
- * its bounds (userspace then applies its own logic). */
+ * its bounds (userspace then applies its own logic). The bounds are at
+ * least those of Falco's modern probe (30 threads, 60 ancestors). */
 #define K_PF_EXITING 0x00000004
 #define MAX_GROUP_THREADS 32
-#define MAX_REAPER_HOPS 32
+#define MAX_REAPER_HOPS 60
 
 /* Before 6.4 the threads of a group were linked through task->thread_group. */
 struct task_struct___old_threads {
@@ -488,6 +489,13 @@ struct task_struct___old_threads {
  * the group is larger than the walk's bound. */
 static __always_inline __s64 alive_thread(struct task_struct *t)
 {
+	/* The kernel takes the first live thread of the list; any thread of
+	 * the process adopts for the same process, and the group leader is
+	 * the one userspace surely knows (a thread started after the /proc
+	 * scan may not be in its table yet), so it comes first. */
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	if (leader && !(BPF_CORE_READ(leader, flags) & K_PF_EXITING))
+		return BPF_CORE_READ(leader, pid);
 	struct list_head *head, *pos;
 	unsigned long link;
 	if (bpf_core_field_exists(struct task_struct, thread_node)) {
@@ -545,7 +553,10 @@ static __always_inline __s64 task_new_reaper(struct task_struct *father)
 			if (tid != 0)
 				return tid;
 		}
-		anc = BPF_CORE_READ(anc, real_parent);
+		struct task_struct *next = BPF_CORE_READ(anc, real_parent);
+		if (next == anc)
+			return ns_reaper_tid; /* init_task, its own parent: the kernel stops there */
+		anc = next;
 	}
 	return -1;
 }
