@@ -529,3 +529,61 @@ func TestUnprivilegedStart(t *testing.T) {
 		t.Errorf("message:\n%s", out)
 	}
 }
+
+// rules list shows every loaded rule with what the configuration makes of
+// it; rules describe shows one with its macros and lists expanded.
+func TestRulesListAndDescribe(t *testing.T) {
+	f := writeFile(t, "r.yaml", `- list: shells
+  items: [sh, bash]
+- macro: spawned
+  condition: evt.type in (execve, execveat)
+- rule: shell started
+  desc: a shell ran
+  condition: spawned and proc.name in (shells)
+  output: shell (%proc.name)
+  priority: NOTICE
+  tags: [shell, mitre_execution]
+- rule: noisy
+  desc: opens
+  condition: evt.type = openat
+  output: open
+  priority: DEBUG
+  tags: [file]
+`)
+	code, out, errOut := kestrel(t, "rules", "list", "-r", f, "-o", "rules[].disable.tag=file")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") ||
+		strings.Join(strings.Fields(lines[1]), " ") != "shell started Notice syscall true mitre_execution,shell" ||
+		strings.Join(strings.Fields(lines[2]), " ") != "noisy Debug syscall false file" {
+		t.Fatalf("rules list:\n%s", out)
+	}
+	code, out, _ = kestrel(t, "rules", "list", "--json", "-r", f)
+	if code != 0 || !strings.Contains(out, `"name": "noisy"`) || !strings.Contains(out, `"enabled": true`) {
+		t.Fatalf("rules list --json: %d\n%s", code, out)
+	}
+	code, out, errOut = kestrel(t, "rules", "describe", "shell started", "-r", f)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"Condition:\n  spawned and proc.name in (shells)\n",
+		"Expanded condition:\n  evt.type in (execve, execveat) and proc.name in (sh, bash)\n",
+		"Enabled:     true", "Events:      asyncevent, execve, execveat",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = kestrel(t, "rules", "describe", "nope", "-r", f)
+	if code != 1 || !strings.Contains(errOut, `Rule "nope" is not loaded`) {
+		t.Errorf("unknown rule: exit %d: %s", code, errOut)
+	}
+	// The embedded defaults are listed when no -r is given.
+	code, out, _ = kestrel(t, "rules", "list")
+	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) < 2 {
+		t.Errorf("embedded rules: exit %d\n%s", code, out)
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 )
 
-func newRulesCommand(stdout, stderr io.Writer) *cobra.Command {
+func newRulesCommand(stdout, stderr io.Writer, opts *rootOptions) *cobra.Command {
 	rules := &cobra.Command{
 		Use:   "rules",
 		Short: "Work with rules files",
@@ -36,7 +36,7 @@ to them and the source line. Exits 1 if any file is invalid.`,
 		},
 	}
 	validate.Flags().BoolVar(&jsonOut, "json", false, `print {"falco_load_results": [...]} as falco -V does with json_output`)
-	rules.AddCommand(validate)
+	rules.AddCommand(validate, newRulesListCommand(stdout, stderr, opts), newRulesDescribeCommand(stdout, stderr, opts))
 	return rules
 }
 
