@@ -74,6 +74,7 @@ the rules (the embedded defaults, or -r files) and runs the agent.`,
 	f.StringVar(&opts.format, "format", "text", "output format of --list: text, markdown or json")
 	f.BoolVar(&opts.dryRun, "dry-run", false, "load configuration and rules, process no events")
 	f.BoolVar(&opts.version, "version", false, "print version information and exit")
+	f.BoolVar(&opts.support, "support", false, "print a JSON support dump (versions, system, kernel features, config, rules files and their digests) and exit")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "more detail in listings")
 	pf.IntVarP(&opts.duration, "duration", "M", 0, "stop after this many seconds (0: run until SIGINT or SIGTERM)")
 	root.AddCommand(newRulesCommand(stdout, stderr, opts), newFieldsCommand(stdout, stderr), newReplayCommand(stdout, stderr, opts),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -585,5 +587,44 @@ func TestRulesListAndDescribe(t *testing.T) {
 	code, out, _ = kestrel(t, "rules", "list")
 	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) < 2 {
 		t.Errorf("embedded rules: exit %d\n%s", code, out)
+	}
+}
+
+// --support prints Falco's support dump: versions, system, the effective
+// configuration and each rules file's content, with digests.
+func TestSupportDump(t *testing.T) {
+	content := "- rule: a\n  desc: a\n  condition: evt.type = openat\n  output: a\n  priority: INFO\n"
+	f := writeFile(t, "r.yaml", content)
+	code, out, errOut := kestrel(t, "--support", "-r", f, "-o", "priority=warning")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Version    string `json:"version"`
+		EngineInfo struct {
+			EngineVersionSemver string `json:"engine_version_semver"`
+		} `json:"engine_info"`
+		SystemInfo struct {
+			Sysname string `json:"sysname"`
+		} `json:"system_info"`
+		Config     string `json:"config"`
+		RulesFiles []struct {
+			Name     string `json:"name"`
+			SHA256   string `json:"sha256"`
+			Variants []struct {
+				Content string `json:"content"`
+			} `json:"variants"`
+		} `json:"rules_files"`
+		KernelFeatures map[string]any `json:"kernel_features"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	sum := sha256.Sum256([]byte(content))
+	if doc.Version == "" || doc.EngineInfo.EngineVersionSemver == "" || doc.SystemInfo.Sysname != "Linux" ||
+		!strings.Contains(doc.Config, "priority: warning") || len(doc.RulesFiles) != 1 ||
+		doc.RulesFiles[0].Name != f || doc.RulesFiles[0].Variants[0].Content != content ||
+		doc.RulesFiles[0].SHA256 != hex.EncodeToString(sum[:]) || doc.KernelFeatures["btf"] == nil {
+		t.Fatalf("support dump: %+v", doc)
 	}
 }

@@ -43,6 +43,7 @@ type rootOptions struct {
 	version     bool
 	verbose     bool
 	duration    int // -M: stop after this many seconds
+	support     bool
 }
 
 // setup is what every command needs: the field registry and the sources
@@ -89,6 +90,7 @@ type settings struct {
 	base    config.BaseSyscalls
 	web     config.Webserver
 	engines container.EngineConfig
+	tree    *config.Tree
 }
 
 // loadConfig reads -c, applies -o and decodes every section, so a bad key
@@ -107,7 +109,7 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 			return nil, &exitError{code: 1, msg: err.Error()}
 		}
 	}
-	var st settings
+	st := settings{tree: tree}
 	var err error
 	fail := func(err error) (*settings, error) { return nil, &exitError{code: 1, msg: err.Error()} }
 	if st.engine, err = tree.EngineSettings(); err != nil {
@@ -137,6 +139,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if o.version {
 		return printVersion(stdout, o)
+	}
+	if o.support {
+		return printSupport(stdout, stderr, o)
 	}
 	st, err := o.loadConfig()
 	if err != nil {

@@ -336,3 +336,6 @@ func boolValue(n *yaml.Node) (bool, error) {
 	}
 	return false, fmt.Errorf("'%s' is not a boolean", n.Value)
 }
+
+// YAML renders the configuration as it stands (file and overrides).
+func (t *Tree) YAML() ([]byte, error) { return yaml.Marshal(t.root) }
