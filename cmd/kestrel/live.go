@@ -51,15 +51,16 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	if st.web.Enabled {
 		m = metrics.New(Version)
 		srv, err := metrics.Serve(metrics.ServerConfig{
-			Address: net.JoinHostPort(st.web.ListenAddress, strconv.Itoa(st.web.ListenPort)),
-			Healthz: st.web.HealthzEndpoint,
-			Metrics: st.web.PrometheusMetrics && st.web.MetricsEnabled,
+			Address:  net.JoinHostPort(st.web.ListenAddress, strconv.Itoa(st.web.ListenPort)),
+			Healthz:  st.web.HealthzEndpoint,
+			Metrics:  st.web.PrometheusMetrics && st.web.MetricsEnabled,
+			Versions: versionsInfo(),
 		}, m)
 		if err != nil {
 			return &exitError{code: 1, msg: err.Error()}
 		}
 		defer srv.Close()
-		what := "health at " + st.web.HealthzEndpoint
+		what := "health at " + st.web.HealthzEndpoint + ", versions at /versions"
 		if st.web.PrometheusMetrics && st.web.MetricsEnabled {
 			what += ", Prometheus metrics at /metrics"
 		}

@@ -55,14 +55,8 @@ func printSupport(stdout, stderr io.Writer, o *rootOptions) error {
 		sockets = append(sockets, ep.Engine+" "+ep.Path)
 	}
 	doc := map[string]any{
-		"version": Version,
-		"engine_info": map[string]any{
-			"kestrel_version":       Version,
-			"engine_version":        strings.Split(load.EngineVersion.String(), ".")[1],
-			"engine_version_semver": load.EngineVersion.String(),
-			"go_version":            runtime.Version(),
-			"plugin_versions":       map[string]string{"container": "0.7.0 (built in)"},
-		},
+		"version":     Version,
+		"engine_info": versionsInfo(),
 		"system_info": map[string]string{
 			"sysname": unix.ByteSliceToString(uts.Sysname[:]), "nodename": unix.ByteSliceToString(uts.Nodename[:]),
 			"release": unix.ByteSliceToString(uts.Release[:]), "version": unix.ByteSliceToString(uts.Version[:]),
@@ -76,6 +70,18 @@ func printSupport(stdout, stderr io.Writer, o *rootOptions) error {
 		"rules_files":       files,
 	}
 	return writeJSON(stdout, doc, false)
+}
+
+// versionsInfo is Falco's versions_info in Kestrel's terms, for
+// --support's engine_info and the web server's /versions.
+func versionsInfo() map[string]any {
+	return map[string]any{
+		"kestrel_version":       Version,
+		"engine_version":        strings.Split(load.EngineVersion.String(), ".")[1],
+		"engine_version_semver": load.EngineVersion.String(),
+		"go_version":            runtime.Version(),
+		"plugin_versions":       map[string]string{"container": "0.7.0 (built in)"},
+	}
 }
 
 func digest(b []byte) string {

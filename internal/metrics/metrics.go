@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -125,6 +126,9 @@ type ServerConfig struct {
 	Address string // host:port
 	Healthz string // health endpoint path
 	Metrics bool   // serve /metrics
+	// Versions, when set, is served as JSON at /versions (Falco's
+	// versions_info: the engine and component versions).
+	Versions map[string]any
 }
 
 // Server is the running web server.
@@ -146,6 +150,16 @@ func Serve(cfg ServerConfig, m *Metrics) (*Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status": "ok"}`)
 	})
+	if cfg.Versions != nil {
+		body, err := json.Marshal(cfg.Versions)
+		if err != nil {
+			return nil, fmt.Errorf("web server: /versions: %w", err)
+		}
+		mux.HandleFunc("/versions", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+		})
+	}
 	if cfg.Metrics && m != nil {
 		mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	}

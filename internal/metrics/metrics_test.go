@@ -26,7 +26,8 @@ func TestServerAndMetrics(t *testing.T) {
 		return DriverCounters{Events: 1000, DropsBuffer: map[string]uint64{"open": 7, "execve": 3}, DropsScratch: 2,
 			PerCPU: []CPUCounters{{Events: 600, Drops: 10}, {Events: 400}}, DecodeErrors: 1}, nil
 	})
-	srv, err := Serve(ServerConfig{Address: "127.0.0.1:0", Healthz: "/healthz", Metrics: true}, m)
+	srv, err := Serve(ServerConfig{Address: "127.0.0.1:0", Healthz: "/healthz", Metrics: true,
+		Versions: map[string]any{"kestrel_version": "1.2.3", "engine_version_semver": "0.62.0"}}, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +35,9 @@ func TestServerAndMetrics(t *testing.T) {
 	base := "http://" + srv.Addr.String()
 	if code, body := get(t, base+"/healthz"); code != 200 || body != `{"status": "ok"}` {
 		t.Errorf("healthz: %d %q", code, body)
+	}
+	if code, body := get(t, base+"/versions"); code != 200 || body != `{"engine_version_semver":"0.62.0","kestrel_version":"1.2.3"}` {
+		t.Errorf("versions: %d %q", code, body)
 	}
 	code, body := get(t, base+"/metrics")
 	if code != 200 {
