@@ -78,6 +78,6 @@ the rules (the embedded defaults, or -r files) and runs the agent.`,
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "more detail in listings")
 	pf.IntVarP(&opts.duration, "duration", "M", 0, "stop after this many seconds (0: run until SIGINT or SIGTERM)")
 	root.AddCommand(newRulesCommand(stdout, stderr, opts), newFieldsCommand(stdout, stderr), newReplayCommand(stdout, stderr, opts),
-		newRunCommand(stdout, stderr, opts), newCaptureCommand(stdout, stderr))
+		newRunCommand(stdout, stderr, opts), newCaptureCommand(stdout, stderr), newConfigCommand(stdout))
 	return root
 }

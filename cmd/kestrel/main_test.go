@@ -628,3 +628,17 @@ func TestSupportDump(t *testing.T) {
 		t.Fatalf("support dump: %+v", doc)
 	}
 }
+
+// kestrel config default prints the embedded configuration, and that file
+// works as -c.
+func TestConfigDefault(t *testing.T) {
+	code, out, _ := kestrel(t, "config", "default")
+	if code != 0 || !strings.Contains(out, "rule_matching: first") || !strings.Contains(out, "name: container") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	f := writeFile(t, "kestrel.yaml", out)
+	code, _, errOut := kestrel(t, "-c", f, "-o", "priority=warning", "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Loaded") {
+		t.Fatalf("-c the default file: exit %d: %s", code, errOut)
+	}
+}
