@@ -45,6 +45,7 @@ func Parse(name string, data []byte) (*Tree, error) {
 		return Empty(), nil
 	}
 	root := doc.Content[0]
+	expandEnv(root)
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("config %s: the document must be a mapping of keys", name)
 	}
