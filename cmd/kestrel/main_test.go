@@ -642,3 +642,27 @@ func TestConfigDefault(t *testing.T) {
 		t.Fatalf("-c the default file: exit %d: %s", code, errOut)
 	}
 }
+
+// config_files in -c's file adds config.d files, merged before -o.
+func TestConfigFilesFromCLI(t *testing.T) {
+	dir := t.TempDir()
+	rules := writeFile(t, "r.yaml", "- rule: a\n  desc: a\n  condition: evt.type = openat\n  output: a\n  priority: INFO\n")
+	if err := os.MkdirAll(filepath.Join(dir, "config.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.d", "rules.yaml"), []byte("rules_files: ["+rules+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "kestrel.yaml")
+	if err := os.WriteFile(main, []byte("config_files: ["+filepath.Join(dir, "config.d")+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := kestrel(t, "-c", main, "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Loaded 1 rules (1 enabled) from "+rules) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = kestrel(t, "-c", main, "-o", "priority=error", "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Loaded 1 rules (0 enabled)") {
+		t.Fatalf("-o after config_files: exit %d: %s", code, errOut)
+	}
+}

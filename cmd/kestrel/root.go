@@ -91,25 +91,28 @@ type settings struct {
 	web     config.Webserver
 	engines container.EngineConfig
 	tree    *config.Tree
+	// configFiles are the configuration files read, main one first.
+	configFiles []string
 }
 
-// loadConfig reads -c, applies -o and decodes every section, so a bad key
-// fails before any work starts.
+// loadConfig reads -c and the files its config_files names, applies -o
+// and decodes every section, so a bad key fails before any work starts.
 func (o *rootOptions) loadConfig() (*settings, error) {
 	tree := config.Empty()
+	var files []string
 	if o.configFile != "" {
-		t, err := config.LoadFile(o.configFile)
+		t, loaded, err := config.LoadFileWithIncludes(o.configFile)
 		if err != nil {
 			return nil, &exitError{code: 1, msg: err.Error()}
 		}
-		tree = t
+		tree, files = t, loaded
 	}
 	for _, ov := range o.overrides {
 		if err := tree.Override(ov); err != nil {
 			return nil, &exitError{code: 1, msg: err.Error()}
 		}
 	}
-	st := settings{tree: tree}
+	st := settings{tree: tree, configFiles: files}
 	var err error
 	fail := func(err error) (*settings, error) { return nil, &exitError{code: 1, msg: err.Error()} }
 	if st.engine, err = tree.EngineSettings(); err != nil {

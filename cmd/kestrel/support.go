@@ -67,6 +67,7 @@ func printSupport(stdout, stderr io.Writer, o *rootOptions) error {
 		"cmdline":           strings.Join(os.Args, " "),
 		"config":            string(cfg),
 		"config_sha256":     digest(cfg),
+		"config_files":      configDigests(st.configFiles),
 		"rules_files":       files,
 	}
 	return writeJSON(stdout, doc, false)
@@ -82,6 +83,20 @@ func versionsInfo() map[string]any {
 		"go_version":            runtime.Version(),
 		"plugin_versions":       map[string]string{"container": "0.7.0 (built in)"},
 	}
+}
+
+// configDigests lists the configuration files read with their SHA-256,
+// as Falco's loaded config file checksums.
+func configDigests(files []string) []map[string]string {
+	out := []map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		out = append(out, map[string]string{"name": f, "sha256": digest(b)})
+	}
+	return out
 }
 
 func digest(b []byte) string {
