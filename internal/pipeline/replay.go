@@ -40,8 +40,12 @@ type Config struct {
 	Alerts alert.Options
 	// JSON selects Falco's JSON alert form (json_output).
 	JSON bool
-	// Out receives one alert per line.
+	// Out receives one alert per line (unless Emit is set).
 	Out io.Writer
+	// Emit, when set, receives each formatted alert (text line or JSON
+	// object) and internal message instead of Out: the alert outputs,
+	// which queue them for their destinations without blocking.
+	Emit func(line string, pri priority.Priority, rule string)
 	// Buffered keeps alerts in a buffer flushed at the end
 	// (buffered_outputs); by default each alert is flushed at once.
 	Buffered bool
@@ -175,7 +179,12 @@ func Run(cfg Config, src Source) (*Stats, error) {
 		st.Evaluated++
 		msg, stop := drops.check(ev.Ts())
 		if msg != nil {
-			writeLine(w, cfg, msg.text(cfg.JSON, cfg.Alerts.Hostname))
+			line := msg.text(cfg.JSON, cfg.Alerts.Hostname)
+			if cfg.Emit != nil {
+				cfg.Emit(line, priority.Debug, dropRule)
+			} else {
+				writeLine(w, cfg, line)
+			}
 		}
 		if stop {
 			err = errors.New("Drop manager internal error")
@@ -189,10 +198,14 @@ func Run(cfg Config, src Source) (*Stats, error) {
 		matches = rs.Match(frame, ev, matches[:0])
 		for _, rule := range matches {
 			a := alert.New(rule, frame, ev.Ts(), cfg.Alerts)
+			line := a.Text()
 			if cfg.JSON {
-				writeLine(w, cfg, string(a.JSON(cfg.Alerts)))
+				line = string(a.JSON(cfg.Alerts))
+			}
+			if cfg.Emit != nil {
+				cfg.Emit(line, rule.Priority, rule.Name)
 			} else {
-				writeLine(w, cfg, a.Text())
+				writeLine(w, cfg, line)
 			}
 			st.count(rule)
 			if cfg.OnMatch != nil {
