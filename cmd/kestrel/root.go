@@ -90,6 +90,7 @@ type settings struct {
 	base    config.BaseSyscalls
 	web     config.Webserver
 	engines container.EngineConfig
+	dests   config.Destinations
 	tree    *config.Tree
 	// configFiles are the configuration files read, main one first.
 	configFiles []string
@@ -131,6 +132,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		return fail(err)
 	}
 	if st.web, err = tree.WebserverSettings(); err != nil {
+		return fail(err)
+	}
+	if st.dests, err = tree.DestinationSettings(); err != nil {
 		return fail(err)
 	}
 	if st.engines, err = tree.ContainerSettings(); err != nil {
