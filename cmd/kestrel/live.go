@@ -39,7 +39,7 @@ Needs root (or CAP_BPF and CAP_PERFMON), a kernel of 5.8 or later and BTF.`,
 
 // runLive is the main job: the agent until a signal or -M seconds.
 func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration,
-	reload func() (*engine.Ruleset, selection.Result, error)) error {
+	reload func() (*engine.Ruleset, selection.Result, error), watch []string) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if duration > 0 {
@@ -70,22 +70,32 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var changed <-chan struct{}
+	if st.watch && len(watch) > 0 {
+		c, err := watchFiles(ctx, watch, 300*time.Millisecond, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v; files are not watched (SIGHUP still reloads)\n", err)
+		}
+		changed = c
+	}
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-changed:
+				fmt.Fprintln(stderr, "Rules or configuration files changed: reloading the rules")
 			case <-hup:
-				rs, sel, err := reload()
-				if err != nil {
-					fmt.Fprintf(stderr, "Rules not reloaded, the previous ones stay in force: %v\n", err)
-					continue
-				}
-				select {
-				case reloads <- agent.Rules{Ruleset: rs, Syscalls: sel.Selected}:
-				case <-ctx.Done():
-					return
-				}
+			}
+			rs, sel, err := reload()
+			if err != nil {
+				fmt.Fprintf(stderr, "Rules not reloaded, the previous ones stay in force: %v\n", err)
+				continue
+			}
+			select {
+			case reloads <- agent.Rules{Ruleset: rs, Syscalls: sel.Selected}:
+			case <-ctx.Done():
+				return
 			}
 		}
 	}()

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func kestrel(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -664,5 +665,49 @@ func TestConfigFilesFromCLI(t *testing.T) {
 	code, _, errOut = kestrel(t, "-c", main, "-o", "priority=error", "--dry-run")
 	if code != 0 || !strings.Contains(errOut, "Loaded 1 rules (0 enabled)") {
 		t.Fatalf("-o after config_files: exit %d: %s", code, errOut)
+	}
+}
+
+// The live agent reloads its rules when a rules file changes (without a
+// signal), and keeps the previous rules when the new file is broken.
+func TestReloadOnRulesFileChange(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	good := "- rule: a\n  desc: a\n  condition: evt.type = openat and proc.name = kestrel-nothing\n  output: a\n  priority: INFO\n"
+	if err := os.WriteFile(rules, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errOut := kestrel(t, "-r", rules, "-M", "5", "-o", "webserver.enabled=false", "-o", "syslog_output.enabled=false")
+		done <- result{code, errOut}
+	}()
+	time.Sleep(2 * time.Second) // the /proc scan and the probe load
+	// An editor's save: write a new file and rename it over the old one.
+	tmp := filepath.Join(dir, ".rules.yaml.swp")
+	os.WriteFile(tmp, []byte(good+"- rule: b\n  desc: b\n  condition: evt.type = openat and proc.name = kestrel-nothing2\n  output: b\n  priority: INFO\n"), 0o644)
+	if err := os.Rename(tmp, rules); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if err := os.WriteFile(rules, []byte("- rule: broken\n  condition: (\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 0 {
+		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
+			t.Skip("probe unavailable")
+		}
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"Rules or configuration files changed: reloading the rules", "Reloaded 2 rules (2 enabled)",
+		"Rules not reloaded, the previous ones stay in force"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
 	}
 }

@@ -91,6 +91,7 @@ type settings struct {
 	web     config.Webserver
 	engines container.EngineConfig
 	dests   config.Destinations
+	watch   bool // watch_config_files
 	tree    *config.Tree
 	// configFiles are the configuration files read, main one first.
 	configFiles []string
@@ -132,6 +133,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		return fail(err)
 	}
 	if st.web, err = tree.WebserverSettings(); err != nil {
+		return fail(err)
+	}
+	if st.watch, err = tree.WatchConfigFiles(); err != nil {
 		return fail(err)
 	}
 	if st.dests, err = tree.DestinationSettings(); err != nil {
@@ -201,7 +205,12 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
 			CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All}), nil
 	}
-	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload)
+	watch := append([]string{}, o.rulesFiles...)
+	if len(watch) == 0 {
+		watch = append(watch, st.engine.RulesFiles...)
+	}
+	watch = append(watch, st.configFiles...)
+	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
 }
 
 // rulesSyscalls is the union of the enabled rules' syscall sets.

@@ -229,3 +229,7 @@ func (t *Tree) WebserverSettings() (Webserver, error) {
 	}
 	return w, nil
 }
+
+// WatchConfigFiles is watch_config_files (default true): reload when the
+// configuration or rules files change.
+func (t *Tree) WatchConfigFiles() (bool, error) { return t.boolAt("watch_config_files", true) }
