@@ -62,8 +62,8 @@ func (s *programSink) Write(ctx context.Context, m *Message) error {
 	if s.cmd != nil {
 		select {
 		case <-s.exited:
-			// It died since the last message: reap it and start anew.
-			s.stop()
+			// It died since the last message: start it anew.
+			_ = s.stop()
 		default:
 		}
 	}
@@ -76,16 +76,19 @@ func (s *programSink) Write(ctx context.Context, m *Message) error {
 	if err == nil {
 		return nil
 	}
+	// A broken pipe means the program is gone or going: give it a moment
+	// to be reaped, then restart it once and try this message again.
+	t := time.NewTimer(100 * time.Millisecond)
+	defer t.Stop()
 	select {
 	case <-s.exited:
-		// The program was gone (its stdin's reader with it): restart it
-		// once and try this message again.
-		s.stop()
+		_ = s.stop()
 		if serr := s.start(); serr != nil {
 			return serr
 		}
 		err = s.write(ctx, line)
-	default:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 	if err != nil {
 		return fmt.Errorf("program output %q: %w", s.cmdline, err)
