@@ -27,7 +27,7 @@ import (
 
 type request struct {
 	method, path, contentType, userAgent, encoding, custom string
-	body                                                  string
+	body                                                   string
 }
 
 // recorder is a receiver on 127.0.0.1 that records requests and answers
