@@ -180,13 +180,21 @@ func (o *Outputs) close(timeout time.Duration) error {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var stuck []*worker
+	expired := false
 	for _, w := range o.workers {
+		if !expired {
+			select {
+			case <-w.done:
+				continue
+			case <-timer.C:
+				expired = true
+			}
+		}
+		// Past the deadline the remaining sinks are only polled.
 		select {
 		case <-w.done:
-		case <-timer.C:
-			timer.Reset(0) // already expired: later sinks are only polled
+		default:
 			stuck = append(stuck, w)
-			continue
 		}
 	}
 	if len(stuck) > 0 {
@@ -202,11 +210,19 @@ func (o *Outputs) close(timeout time.Duration) error {
 		grace := time.NewTimer(200 * time.Millisecond)
 		defer grace.Stop()
 		var still []string
+		graceOver := false
 		for _, w := range stuck {
+			if !graceOver {
+				select {
+				case <-w.done:
+					continue
+				case <-grace.C:
+					graceOver = true
+				}
+			}
 			select {
 			case <-w.done:
-			case <-grace.C:
-				grace.Reset(0)
+			default:
 				still = append(still, w.sink.Name())
 			}
 		}
