@@ -100,11 +100,17 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		}
 	}()
 	containers := containerManager(st.engines, stderr)
+	pcfg := pipelineConfig(stdout, st, rs)
+	outs, err := openOutputs(stdout, stderr, st.dests)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr)
 	res, err := agent.Run(ctx, agent.Config{
 		Containers: containers,
 		Reload:     reloads,
 		Metrics:    m,
-		Pipeline:   pipelineConfig(stdout, st, rs),
+		Pipeline:   pcfg,
 		Syscalls:   sel.Selected,
 		Seed:       seedFromProc,
 		Unsupported: func(s event.SyscallSet) {
@@ -112,6 +118,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 				strings.Join(selection.Names(s), ", "))
 		},
 	})
+	closeOutputs()
 	if res == nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

@@ -6,10 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -709,5 +714,85 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
+	}
+}
+
+// Alerts reach a file and an HTTP receiver on 127.0.0.1 in Falco's JSON
+// form with http_output's headers; a dead receiver neither blocks the file
+// output nor loses its alerts there, and its failures are counted.
+func TestOutputsFileAndHTTP(t *testing.T) {
+	capture := sharedCapture(t, "sample.scap")
+	rules := writeFile(t, "r.yaml", `- rule: reads
+  desc: every read
+  condition: evt.type = read
+  output: read (proc=%proc.name fd=%fd.num)
+  priority: WARNING
+  tags: [test]
+`)
+	var mu sync.Mutex
+	var bodies []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" ||
+			r.Header.Get("User-Agent") != "falcosecurity/falco" {
+			t.Errorf("request %s %v", r.Method, r.Header)
+		}
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "events.json")
+	code, out, errOut := kestrel(t, "replay", capture, "-r", rules, "-o", "json_output=true",
+		"-o", "syslog_output.enabled=false", "-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
+		"-o", "http_output.enabled=true", "-o", "http_output.url="+recv.URL+"/falco")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	stdoutAlerts := strings.Count(out, `"rule":"reads"`)
+	fileBytes, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileAlerts := strings.Count(string(fileBytes), `"rule":"reads"`)
+	mu.Lock()
+	httpAlerts := len(bodies)
+	first := ""
+	if httpAlerts > 0 {
+		first = bodies[0]
+	}
+	mu.Unlock()
+	if stdoutAlerts == 0 || fileAlerts != stdoutAlerts || httpAlerts != stdoutAlerts {
+		t.Fatalf("alerts: stdout %d, file %d, http %d\n%s", stdoutAlerts, fileAlerts, httpAlerts, errOut)
+	}
+	var a struct {
+		Rule         string         `json:"rule"`
+		Priority     string         `json:"priority"`
+		Output       string         `json:"output"`
+		OutputFields map[string]any `json:"output_fields"`
+		Source       string         `json:"source"`
+		Time         string         `json:"time"`
+	}
+	if err := json.Unmarshal([]byte(first), &a); err != nil || a.Rule != "reads" || a.Priority != "Warning" ||
+		a.Source != "syscall" || a.Time == "" || a.OutputFields["proc.name"] == nil {
+		t.Fatalf("http body %q: %+v %v", first, a, err)
+	}
+
+	// A dead receiver: the file still gets every alert; the failures are counted.
+	recv.Close()
+	file2 := filepath.Join(dir, "events2.json")
+	code, _, errOut = kestrel(t, "replay", capture, "-r", rules, "-o", "json_output=true",
+		"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false", "-o", "file_output.enabled=true",
+		"-o", "file_output.filename="+file2, "-o", "http_output.enabled=true", "-o", "http_output.url="+recv.URL+"/falco")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	fileBytes, _ = os.ReadFile(file2)
+	if got := strings.Count(string(fileBytes), `"rule":"reads"`); got != stdoutAlerts {
+		t.Fatalf("file got %d of %d alerts with the receiver dead", got, stdoutAlerts)
+	}
+	if want := fmt.Sprintf("http 0 sent, %d failed, 0 dropped", stdoutAlerts); !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 }

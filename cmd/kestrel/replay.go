@@ -53,7 +53,14 @@ func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline
 }
 
 func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
-	stats, err := pipeline.RunCapture(pipelineConfig(stdout, st, rs))
+	cfg := pipelineConfig(stdout, st, rs)
+	outs, err := openOutputs(stdout, stderr, st.dests)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	closeOutputs := withOutputs(&cfg, outs, st.engine.JSONOutput, stderr)
+	stats, err := pipeline.RunCapture(cfg)
+	closeOutputs()
 	fmt.Fprint(stderr, stats.Summary())
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
