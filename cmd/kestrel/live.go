@@ -106,6 +106,15 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr)
+	if m != nil {
+		m.SetOutputs(func() []metrics.OutputCounters {
+			var out []metrics.OutputCounters
+			for _, s := range outs.Stats() {
+				out = append(out, metrics.OutputCounters{Name: s.Name, Sent: s.Sent, Failed: s.Failed, Dropped: s.Dropped, Queued: s.Queued})
+			}
+			return out
+		})
+	}
 	res, err := agent.Run(ctx, agent.Config{
 		Containers: containers,
 		Reload:     reloads,

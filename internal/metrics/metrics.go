@@ -41,8 +41,9 @@ type Metrics struct {
 	Registry *prometheus.Registry
 	matches  *prometheus.CounterVec
 
-	mu     sync.Mutex
-	driver func() (DriverCounters, error)
+	mu      sync.Mutex
+	driver  func() (DriverCounters, error)
+	outputs func() []OutputCounters
 }
 
 // New returns the registry with Kestrel's metrics and Go's process
@@ -58,7 +59,7 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "implementation": "kestrel"},
 	})
 	info.Set(1)
-	m.Registry.MustRegister(m.matches, info, driverCollector{m},
+	m.Registry.MustRegister(m.matches, info, driverCollector{m}, outputsCollector{m},
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return m
 }

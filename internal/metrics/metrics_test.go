@@ -26,6 +26,9 @@ func TestServerAndMetrics(t *testing.T) {
 		return DriverCounters{Events: 1000, DropsBuffer: map[string]uint64{"open": 7, "execve": 3}, DropsScratch: 2,
 			PerCPU: []CPUCounters{{Events: 600, Drops: 10}, {Events: 400}}, DecodeErrors: 1}, nil
 	})
+	m.SetOutputs(func() []OutputCounters {
+		return []OutputCounters{{Name: "file", Sent: 5}, {Name: "http", Sent: 2, Failed: 1, Dropped: 3, Queued: 4}}
+	})
 	srv, err := Serve(ServerConfig{Address: "127.0.0.1:0", Healthz: "/healthz", Metrics: true,
 		Versions: map[string]any{"kestrel_version": "1.2.3", "engine_version_semver": "0.62.0"}}, m)
 	if err != nil {
@@ -52,6 +55,11 @@ func TestServerAndMetrics(t *testing.T) {
 		`falcosecurity_scap_n_evts_cpu_total{cpu="0"} 600`,
 		`falcosecurity_scap_n_drops_cpu_total{cpu="0"} 10`,
 		`kestrel_decode_errors_total 1`,
+		`kestrel_outputs_sent_total{output="file"} 5`,
+		`kestrel_outputs_failed_total{output="http"} 1`,
+		`kestrel_outputs_dropped_total{output="http"} 3`,
+		`kestrel_outputs_queued{output="http"} 4`,
+		`falcosecurity_falco_outputs_queue_num_drops_total 3`,
 		`falcosecurity_falco_version_info{implementation="kestrel",version="1.2.3"} 1`,
 		`process_resident_memory_bytes`,
 	} {
