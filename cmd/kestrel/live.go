@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,6 +48,8 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		ctx, stop = context.WithTimeout(ctx, duration)
 		defer stop()
 	}
+	// The reload goroutine and the main one both report on stderr.
+	stderr = &lockedWriter{w: stderr}
 	var m *metrics.Metrics
 	if st.web.Enabled {
 		m = metrics.New(Version)
@@ -78,7 +81,16 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		}
 		changed = c
 	}
+	reloadCtx, stopReloads := context.WithCancel(ctx)
+	var reloading sync.WaitGroup
+	reloading.Add(1)
+	defer func() {
+		stopReloads()
+		reloading.Wait()
+	}()
 	go func() {
+		defer reloading.Done()
+		ctx := reloadCtx
 		for {
 			select {
 			case <-ctx.Done():
@@ -156,4 +168,16 @@ func containerManager(cfg container.EngineConfig, stderr io.Writer) *container.M
 	}
 	fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
 	return container.NewManager(rts, container.ManagerOptions{})
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
