@@ -53,6 +53,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	var m *metrics.Metrics
 	if st.web.Enabled {
 		m = metrics.New(Version)
+		m.RulesInForce(len(rs.Rules()))
 		srv, err := metrics.Serve(metrics.ServerConfig{
 			Address:  net.JoinHostPort(st.web.ListenAddress, strconv.Itoa(st.web.ListenPort)),
 			Healthz:  st.web.HealthzEndpoint,
@@ -100,6 +101,12 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			case <-hup:
 			}
 			rs, sel, err := reload()
+			if m != nil {
+				m.RulesReloaded(err == nil)
+				if err == nil {
+					m.RulesInForce(len(rs.Rules()))
+				}
+			}
 			if err != nil {
 				fmt.Fprintf(stderr, "Rules not reloaded, the previous ones stay in force: %v\n", err)
 				continue

@@ -44,12 +44,13 @@ type Metrics struct {
 	mu      sync.Mutex
 	driver  func() (DriverCounters, error)
 	outputs func() []OutputCounters
+	rules   rulesMetrics
 }
 
 // New returns the registry with Kestrel's metrics and Go's process
 // metrics.
 func New(version string) *Metrics {
-	m := &Metrics{Registry: prometheus.NewRegistry()}
+	m := &Metrics{Registry: prometheus.NewRegistry(), rules: newRulesMetrics()}
 	m.matches = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "falcosecurity_falco_rules_matches_total",
 		Help: "Events that matched a rule.",
@@ -59,7 +60,7 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "implementation": "kestrel"},
 	})
 	info.Set(1)
-	m.Registry.MustRegister(m.matches, info, driverCollector{m}, outputsCollector{m},
+	m.Registry.MustRegister(m.matches, info, driverCollector{m}, outputsCollector{m}, m.rules.loaded, m.rules.reloads,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return m
 }

@@ -26,6 +26,10 @@ func TestServerAndMetrics(t *testing.T) {
 		return DriverCounters{Events: 1000, DropsBuffer: map[string]uint64{"open": 7, "execve": 3}, DropsScratch: 2,
 			PerCPU: []CPUCounters{{Events: 600, Drops: 10}, {Events: 400}}, DecodeErrors: 1}, nil
 	})
+	m.RulesInForce(25)
+	m.RulesReloaded(true)
+	m.RulesReloaded(false)
+	m.RulesReloaded(false)
 	m.SetOutputs(func() []OutputCounters {
 		return []OutputCounters{{Name: "file", Sent: 5}, {Name: "http", Sent: 2, Failed: 1, Dropped: 3, Queued: 4}}
 	})
@@ -60,6 +64,9 @@ func TestServerAndMetrics(t *testing.T) {
 		`kestrel_outputs_dropped_total{output="http"} 3`,
 		`kestrel_outputs_queued{output="http"} 4`,
 		`falcosecurity_falco_outputs_queue_num_drops_total 3`,
+		`kestrel_rules_enabled 25`,
+		`kestrel_rules_reloads_total{result="ok"} 1`,
+		`kestrel_rules_reloads_total{result="failed"} 2`,
 		`falcosecurity_falco_version_info{implementation="kestrel",version="1.2.3"} 1`,
 		`process_resident_memory_bytes`,
 	} {
