@@ -26,5 +26,14 @@ func newConfigCommand(stdout io.Writer) *cobra.Command {
 			return err
 		},
 	})
+	cfg.AddCommand(&cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON schema the configuration is checked against",
+		Args:  cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			_, err := stdout.Write(config.SchemaJSON())
+			return err
+		},
+	})
 	return cfg
 }

@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
-	opts := &rootOptions{}
+	opts := &rootOptions{stderr: stderr}
 	root := &cobra.Command{
 		Use:   "kestrel",
 		Short: "Kestrel: runtime threat detection for Linux hosts and Kubernetes",

@@ -796,3 +796,17 @@ func TestOutputsFileAndHTTP(t *testing.T) {
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 }
+
+// A configuration off the schema is warned about with file, line and key,
+// and still runs, as Falco does; kestrel config schema prints the schema.
+func TestConfigSchemaWarnings(t *testing.T) {
+	f := writeFile(t, "kestrel.yaml", "priority: warning\nwebserver:\n  listen_port: 8765\n  listen_adress: 127.0.0.1\n")
+	code, _, errOut := kestrel(t, "-c", f, "--dry-run")
+	if code != 0 || !strings.Contains(errOut, "Configuration warning: "+f+":4: webserver.listen_adress: unknown key") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, out, _ := kestrel(t, "config", "schema")
+	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, `"http_output"`) {
+		t.Fatalf("schema: exit %d\n%s", code, out)
+	}
+}

@@ -44,6 +44,7 @@ type rootOptions struct {
 	verbose     bool
 	duration    int // -M: stop after this many seconds
 	support     bool
+	stderr      io.Writer // for warnings while loading the configuration
 }
 
 // setup is what every command needs: the field registry and the sources
@@ -108,6 +109,13 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 			return nil, &exitError{code: 1, msg: err.Error()}
 		}
 		tree, files = t, loaded
+		// As Falco, a configuration off the schema is warned about, not
+		// refused; the settings decoders below reject unusable values.
+		for _, f := range loaded {
+			for _, w := range config.ValidateFile(f) {
+				fmt.Fprintf(o.stderr, "Configuration warning: %s\n", w)
+			}
+		}
 	}
 	for _, ov := range o.overrides {
 		if err := tree.Override(ov); err != nil {
