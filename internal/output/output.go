@@ -198,13 +198,15 @@ func (o *Outputs) close(timeout time.Duration) error {
 		}
 	}
 	if len(stuck) > 0 {
-		o.cancel()
+		// Empty the queues before cancelling, so that a worker whose
+		// write the cancel ends does not go on to the next message.
 		for _, w := range stuck {
 			w.mu.Lock()
 			w.dropped += uint64(len(w.queue))
 			w.queue = nil
 			w.mu.Unlock()
 		}
+		o.cancel()
 		// A cancelled Write normally returns at once; give it a moment so
 		// its sink gets closed before we return.
 		grace := time.NewTimer(200 * time.Millisecond)
@@ -268,6 +270,13 @@ func (w *worker) run(ctx context.Context) {
 					w.logError(err)
 				}
 			}
+			continue
+		}
+		if len(w.queue) > 0 && ctx.Err() != nil {
+			// Close gave up waiting: what is left is dropped, counted.
+			w.dropped += uint64(len(w.queue))
+			w.queue = nil
+			w.mu.Unlock()
 			continue
 		}
 		if len(w.queue) > 0 {
