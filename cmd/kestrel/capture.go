@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/config"
 	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
@@ -44,7 +46,7 @@ Debian's sysdig 0.29 reads.`,
 				return &exitError{code: 1, msg: "capture needs -w FILE"}
 			}
 			cfg := agent.CaptureConfig{Path: path, SysdigCompat: compat, Seed: seedFromProc,
-				Containers: containerManager(container.DefaultEngineConfig(), stderr),
+				Containers: containerManager(container.DefaultEngineConfig(), stderr, newLogger(config.Logging{Level: slog.LevelWarn, Stderr: true}, stderr)),
 				Syscalls:   selection.StateSet().Union(probe.SupportedSyscalls()),
 				Unsupported: func(s event.SyscallSet) {
 					fmt.Fprintf(stderr, "The probe cannot capture these syscalls yet: %s\n", strings.Join(selection.Names(s), ", "))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -118,9 +119,9 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			}
 		}
 	}()
-	containers := containerManager(st.engines, stderr)
+	containers := containerManager(st.engines, stderr, newLogger(st.logging, stderr))
 	pcfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, stderr, st.dests)
+	outs, err := openOutputs(stdout, stderr, st.dests, newLogger(st.logging, stderr))
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
@@ -161,7 +162,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 // containerManager connects the container runtimes the configuration
 // enables; nil when none is reachable (container.* then stays missing,
 // container.id still works).
-func containerManager(cfg container.EngineConfig, stderr io.Writer) *container.Manager {
+func containerManager(cfg container.EngineConfig, stderr io.Writer, log *slog.Logger) *container.Manager {
 	rts, errs := runtimes.Open(cfg)
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "Container metadata: %v\n", err)
@@ -174,7 +175,7 @@ func containerManager(cfg container.EngineConfig, stderr io.Writer) *container.M
 		names[i] = rt.Name()
 	}
 	fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
-	return container.NewManager(rts, container.ManagerOptions{})
+	return container.NewManager(rts, container.ManagerOptions{Logger: log.With("component", "containers")})
 }
 
 // lockedWriter serialises writes from several goroutines.

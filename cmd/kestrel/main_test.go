@@ -784,7 +784,8 @@ func TestOutputsFileAndHTTP(t *testing.T) {
 	file2 := filepath.Join(dir, "events2.json")
 	code, _, errOut = kestrel(t, "replay", capture, "-r", rules, "-o", "json_output=true",
 		"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false", "-o", "file_output.enabled=true",
-		"-o", "file_output.filename="+file2, "-o", "http_output.enabled=true", "-o", "http_output.url="+recv.URL+"/falco")
+		"-o", "file_output.filename="+file2, "-o", "http_output.enabled=true", "-o", "http_output.url="+recv.URL+"/falco",
+		"-o", "log_format=json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -794,6 +795,10 @@ func TestOutputsFileAndHTTP(t *testing.T) {
 	}
 	if want := fmt.Sprintf("http 0 sent, %d failed, 0 dropped", stdoutAlerts); !strings.Contains(errOut, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
+	// The failure is logged as structured JSON (log_format: json).
+	if !strings.Contains(errOut, `"level":"ERROR","msg":"output failed","component":"outputs"`) {
+		t.Errorf("no JSON log line for the failed output:\n%s", errOut)
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 // Syslog is skipped quietly when the machine has no /dev/log (containers,
 // minimal hosts); any other destination that cannot be set up is an error
 // naming it.
-func openOutputs(stdout, stderr io.Writer, d config.Destinations) (*output.Outputs, error) {
+func openOutputs(stdout, stderr io.Writer, d config.Destinations, log *slog.Logger) (*output.Outputs, error) {
 	var sinks []output.Sink
 	if d.Stdout {
 		sinks = append(sinks, output.NewStdout(stdout))
@@ -55,8 +55,7 @@ func openOutputs(stdout, stderr io.Writer, d config.Destinations) (*output.Outpu
 		}
 		sinks = append(sinks, s)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return output.New(sinks, d.QueueCapacity, log), nil
+	return output.New(sinks, d.QueueCapacity, log.With("component", "outputs")), nil
 }
 
 // withOutputs routes the pipeline's alerts to the destinations, reopens
@@ -93,4 +92,17 @@ func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stder
 			fmt.Fprintf(stderr, "Outputs: %s\n", strings.Join(parts, "; "))
 		}
 	}
+}
+
+// newLogger is Kestrel's logger for its own messages, as configured by
+// log_level, log_stderr and log_format.
+func newLogger(l config.Logging, stderr io.Writer) *slog.Logger {
+	if !l.Stderr {
+		return slog.New(slog.DiscardHandler)
+	}
+	opts := &slog.HandlerOptions{Level: l.Level}
+	if l.JSON {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
 }

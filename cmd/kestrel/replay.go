@@ -54,7 +54,7 @@ func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline
 
 func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
 	cfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, stderr, st.dests)
+	outs, err := openOutputs(stdout, stderr, st.dests, newLogger(st.logging, stderr))
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

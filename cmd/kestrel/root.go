@@ -93,6 +93,7 @@ type settings struct {
 	engines container.EngineConfig
 	dests   config.Destinations
 	watch   bool // watch_config_files
+	logging config.Logging
 	tree    *config.Tree
 	// configFiles are the configuration files read, main one first.
 	configFiles []string
@@ -141,6 +142,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		return fail(err)
 	}
 	if st.web, err = tree.WebserverSettings(); err != nil {
+		return fail(err)
+	}
+	if st.logging, err = tree.LoggingSettings(); err != nil {
 		return fail(err)
 	}
 	if st.watch, err = tree.WatchConfigFiles(); err != nil {
