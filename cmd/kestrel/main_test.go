@@ -815,3 +815,61 @@ func TestConfigSchemaWarnings(t *testing.T) {
 		t.Fatalf("schema: exit %d\n%s", code, out)
 	}
 }
+
+// append_output's match, extra_output and extra_fields reach the alerts of
+// the rules they match, as in Falco.
+func TestAppendOutput(t *testing.T) {
+	capture := sharedCapture(t, "sample.scap")
+	rules := writeFile(t, "r.yaml", `- rule: reads
+  desc: every read
+  condition: evt.type = read
+  output: read (proc=%proc.name)
+  priority: WARNING
+  tags: [files]
+- rule: writes
+  desc: every write
+  condition: evt.type = write
+  output: write (proc=%proc.name)
+  priority: WARNING
+  tags: [other]
+`)
+	cfg := writeFile(t, "kestrel.yaml", `append_output:
+  - match: {tags: [files]}
+    extra_output: "cpu=%evt.cpu"
+    extra_fields:
+      - evt.num
+      - team: "blue-%proc.name"
+`)
+	code, out, errOut := kestrel(t, "replay", capture, "-c", cfg, "-r", rules, "-o", "json_output=true",
+		"-o", "syslog_output.enabled=false")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var reads, writes int
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a struct {
+			Rule         string         `json:"rule"`
+			Output       string         `json:"output"`
+			OutputFields map[string]any `json:"output_fields"`
+		}
+		if json.Unmarshal([]byte(l), &a) != nil {
+			continue
+		}
+		switch a.Rule {
+		case "reads":
+			reads++
+			team, _ := a.OutputFields["team"].(string)
+			if !strings.Contains(a.Output, ") cpu=") || a.OutputFields["evt.num"] == nil || !strings.HasPrefix(team, "blue-") {
+				t.Fatalf("read alert without the appended output: %s", l)
+			}
+		case "writes":
+			writes++
+			if strings.Contains(a.Output, "cpu=") || a.OutputFields["team"] != nil || strings.Contains(a.Output, "container_id=") {
+				t.Fatalf("write alert got another rule's extras or the suggested fields: %s", l)
+			}
+		}
+	}
+	if reads == 0 || writes == 0 {
+		t.Fatalf("%d read and %d write alerts:\n%s", reads, writes, errOut)
+	}
+}

@@ -76,6 +76,10 @@ func (s *setup) newLoader() *load.Loader {
 // newLoaderWith is newLoader honouring append_output's suggested_output.
 func (s *setup) newLoaderWith(out config.Outputs) *load.Loader {
 	opts := load.Options{Plugins: builtinPlugins}
+	for _, a := range out.Append {
+		opts.AppendOutput = append(opts.AppendOutput, load.AppendOutput{Source: a.Source, Rule: a.Rule, Tags: a.Tags,
+			Format: a.ExtraOutput, Fields: a.ExtraFields})
+	}
 	if out.SuggestedOutput {
 		opts.AppendOutput = append(opts.AppendOutput, load.AppendOutput{Suggested: true})
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Outputs are the settings of alert forms and writing (falco.yaml names).
@@ -17,6 +19,20 @@ type Outputs struct {
 	Buffered            bool // buffered_outputs
 	// SuggestedOutput is append_output's suggested_output (default on).
 	SuggestedOutput bool
+	// Append are append_output's other entries: text and fields added
+	// to the outputs of the rules they match.
+	Append []AppendOutput
+}
+
+// AppendOutput is one append_output entry: for rules matching source,
+// rule name and tags (all given ones), extra_output is appended to the
+// output text and extra_fields (key: format) to the JSON output fields.
+type AppendOutput struct {
+	Source      string
+	Rule        string
+	Tags        []string
+	ExtraOutput string
+	ExtraFields map[string]string
 }
 
 // Source selects where events come from (engine.kind and its block).
@@ -88,13 +104,20 @@ func (t *Tree) OutputSettings() (Outputs, error) {
 	}
 	if n := t.Get("append_output"); n != nil {
 		o.SuggestedOutput = false
-		for _, item := range n.Content {
+		for i, item := range n.Content {
 			if s := mapChild(item, "suggested_output"); s != nil {
 				b, err := boolValue(s)
 				if err != nil {
 					return o, fmt.Errorf("append_output: suggested_output: %v", err)
 				}
 				o.SuggestedOutput = o.SuggestedOutput || b
+			}
+			a, ok, err := appendEntry(item)
+			if err != nil {
+				return o, fmt.Errorf("append_output[%d] (line %d): %v", i, item.Line, err)
+			}
+			if ok {
+				o.Append = append(o.Append, a)
 			}
 		}
 	}
@@ -233,3 +256,49 @@ func (t *Tree) WebserverSettings() (Webserver, error) {
 // WatchConfigFiles is watch_config_files (default true): reload when the
 // configuration or rules files change.
 func (t *Tree) WatchConfigFiles() (bool, error) { return t.boolAt("watch_config_files", true) }
+
+// appendEntry decodes the match/extra_output/extra_fields part of an
+// append_output entry; ok is false for entries without extras.
+func appendEntry(item *yaml.Node) (AppendOutput, bool, error) {
+	var a AppendOutput
+	if item.Kind != yaml.MappingNode {
+		return a, false, fmt.Errorf("expected a mapping")
+	}
+	if m := mapChild(item, "match"); m != nil {
+		if v := mapChild(m, "source"); v != nil {
+			a.Source = v.Value
+		}
+		if v := mapChild(m, "rule"); v != nil {
+			a.Rule = v.Value
+		}
+		if v := mapChild(m, "tags"); v != nil {
+			tags, err := stringList(v)
+			if err != nil {
+				return a, false, fmt.Errorf("match.tags: %v", err)
+			}
+			a.Tags = tags
+		}
+	}
+	if v := mapChild(item, "extra_output"); v != nil {
+		a.ExtraOutput = v.Value
+	}
+	if v := mapChild(item, "extra_fields"); v != nil {
+		if v.Kind != yaml.SequenceNode {
+			return a, false, fmt.Errorf("extra_fields: expected a list of field names or name: format entries")
+		}
+		a.ExtraFields = map[string]string{}
+		for _, f := range v.Content {
+			switch f.Kind {
+			case yaml.ScalarNode:
+				a.ExtraFields[f.Value] = "%" + f.Value
+			case yaml.MappingNode:
+				for j := 0; j+1 < len(f.Content); j += 2 {
+					a.ExtraFields[f.Content[j].Value] = f.Content[j+1].Value
+				}
+			default:
+				return a, false, fmt.Errorf("extra_fields: expected a list of field names or name: format entries")
+			}
+		}
+	}
+	return a, a.ExtraOutput != "" || len(a.ExtraFields) > 0, nil
+}
