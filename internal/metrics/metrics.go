@@ -60,7 +60,10 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "implementation": "kestrel"},
 	})
 	info.Set(1)
-	m.Registry.MustRegister(m.matches, info, driverCollector{m}, outputsCollector{m}, m.rules.loaded, m.rules.reloads,
+	started := time.Now()
+	uptime := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "falcosecurity_falco_duration_sec",
+		Help: "Seconds since Kestrel started."}, func() float64 { return time.Since(started).Seconds() })
+	m.Registry.MustRegister(m.matches, info, driverCollector{m}, outputsCollector{m}, m.rules.loaded, m.rules.reloads, uptime,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return m
 }

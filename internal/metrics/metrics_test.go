@@ -65,6 +65,7 @@ func TestServerAndMetrics(t *testing.T) {
 		`kestrel_outputs_queued{output="http"} 4`,
 		`falcosecurity_falco_outputs_queue_num_drops_total 3`,
 		`kestrel_rules_enabled 25`,
+		`falcosecurity_falco_duration_sec `,
 		`kestrel_rules_reloads_total{result="ok"} 1`,
 		`kestrel_rules_reloads_total{result="failed"} 2`,
 		`falcosecurity_falco_version_info{implementation="kestrel",version="1.2.3"} 1`,
