@@ -276,7 +276,9 @@ func loadRules(stderr io.Writer, s *setup, flagFiles []string, st *settings) (*l
 	}
 	var results []*load.Result
 	if len(files) == 0 {
-		results = append(results, loader.LoadContent(defaults.Name, defaults.Rules))
+		for _, f := range defaults.Files() {
+			results = append(results, loader.LoadContent(f.Name, f.Content))
+		}
 	}
 	for _, f := range files {
 		results = append(results, loader.LoadPath(f)...)
