@@ -32,8 +32,9 @@ func TestHostRulesLive(t *testing.T) {
 	sudoersFile := "/etc/sudoers.d/" + sfx
 	logFile := "/var/log/" + sfx + ".log"
 	logFile2 := "/var/log/" + sfx + "-append.log"
+	logFile3 := "/var/log/" + sfx + "-new.log"
 	binFile := "/usr/local/bin/" + sfx
-	for _, p := range []string{cronFile, unitFile, profileFile, sudoersFile, logFile, logFile2, binFile} {
+	for _, p := range []string{cronFile, unitFile, profileFile, sudoersFile, logFile, logFile2, logFile3, binFile} {
 		defer os.Remove(p)
 	}
 	defer func() {
@@ -107,6 +108,7 @@ print "$fd\n";
 		run(t, ": > "+logFile)
 		run(t, "rm -f "+logFile)
 		run(t, "echo kestrel >> "+logFile2)
+		run(t, "echo kestrel > "+logFile3) // a new log, created with O_TRUNC
 		run(t, "rm -f "+dir+"/bash_history.txt")
 		run(t, "rm -f "+home+"/.bash_history")
 		run(t, "ln -s /dev/null "+home+"/.zsh_history")
@@ -136,12 +138,14 @@ print "$fd\n";
 		{"Shell startup file modified", hostFdIs(home + "/.bashrc"), hostFdIs(dir + "/bashrc.bak")},
 		{"Shell startup file modified", hostFdIs(profileFile), hostFdIs(dir + "/bashrc.bak")},
 		{"User account creation tool run", procIs("useradd -M -N"), procIs("id " + user)},
-		{"Account database written by unexpected process", hostAnd(hostFdIs("/etc/group"), procIs("perl")), hostFdIs(dir + "/group")},
+		{"User account creation tool run", procIs("useradd -M -N"), func(a firedAlert) bool { return a.OutputFields["proc.pname"] == "useradd" }},
+		{"Account database written by unexpected process", hostAnd(hostFdIs("/etc/group"), procIs("perl")),
+			hostOr(hostFdIs(dir+"/group"), procIs("useradd"), procIs("userdel"))},
 		{"Kernel module load attempted", procIs("insmod " + dir), procIs("lsmod")},
 		{"Setuid or setgid bit set", procIs("chmod u+s " + dir), procIs("chmod 755 " + dir)},
 		{"Sudoers configuration modified", hostFdIs(sudoersFile), hostFdIs(dir + "/sudoers")},
 		{"Process attached with ptrace", procIs("strace -o /dev/null -p"), procIs("syscall(101")},
-		{"Log file deleted or truncated", hostAnd(hostFdIs(logFile), procIs(": > "+logFile)), hostOutHas(logFile2)},
+		{"Log file deleted or truncated", hostAnd(hostFdIs(logFile), procIs(": > "+logFile)), hostOr(hostOutHas(logFile2), hostOutHas(logFile3))},
 		{"Log file deleted or truncated", procIs("rm -f " + logFile), hostOutHas(logFile2)},
 		{"Shell history tampered", procIs("rm -f " + home + "/.bash_history"), procIs("rm -f " + dir + "/bash_history.txt")},
 		{"Shell history tampered", procIs("ln -s /dev/null " + home + "/.zsh_history"), procIs("ln -s /dev/null " + dir + "/null-link")},
