@@ -40,6 +40,17 @@ func TestNetworkRulesLive(t *testing.T) {
 		defer os.Remove(f)
 	}
 
+	// A directory under /media stands for a mounted USB stick.
+	if err := os.MkdirAll("/media", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	media, err := os.MkdirTemp("/media", "kestrel-net-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(media)
+	netScript(t, filepath.Join(tools, "systemctl"), "exit 0")
+
 	image := dockertest.Image(t, "kestrel-test/busybox:defaults-net")
 	id := dockertest.Run(t, image, []string{"--cap-add", "NET_ADMIN"}, "sleep", "60")
 	// The metadata address on the container's own loopback, and listeners
@@ -105,8 +116,13 @@ func TestNetworkRulesLive(t *testing.T) {
 		// Security tool killed (no such process exists); look-alike.
 		run(t, "pkill -x falco-kestrel-absent")
 		run(t, "pkill -x net-absent-daemon")
-		run(t, tools+"/auditctl -D") // audit rules deleted
-		run(t, tools+"/auditctl -l") // look-alike: listed
+		run(t, tools+"/systemctl stop falco-kestrel-unit")     // fake systemctl
+		run(t, tools+"/systemctl status falco-kestrel-status") // look-alike
+		run(t, tools+"/auditctl -D")                           // audit rules deleted
+		run(t, tools+"/auditctl -l")                           // look-alike: listed
+		// Copy to removable media; look-alike: to a work directory.
+		run(t, "cp /etc/hostname "+media+"/loot")
+		run(t, "cp /etc/hostname "+dir+"/copy")
 		run(t, `bash -c 'unset HISTFILE; : kestrel-hist-hit'`)
 		run(t, `bash -c 'echo "$HISTSIZE" >/dev/null; : kestrel-hist-benign'`)
 	})
@@ -144,6 +160,8 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Cryptocurrency miner executed", procIs("xmrig"), procIs("xmllint")},
 		{"SSH client run in a container", and(inC, cmdIs("ssh -V")), cmdIs("ssh-keygen -V")},
 		{"Security tool stopped or killed", procIs("falco-kestrel-absent"), procIs("net-absent-daemon")},
+		{"Security tool stopped or killed", procIs("falco-kestrel-unit"), procIs("falco-kestrel-status")},
+		{"Data copied to removable media", procIs(media), procIs(dir + "/copy")},
 		{"Audit rules deleted or auditing disabled", procIs("auditctl -D"), procIs("auditctl -l")},
 		{"Shell history disabled or cleared", procIs("kestrel-hist-hit"), procIs("kestrel-hist-benign")},
 	}
