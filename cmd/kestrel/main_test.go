@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -871,5 +872,109 @@ func TestAppendOutput(t *testing.T) {
 	}
 	if reads == 0 || writes == 0 {
 		t.Fatalf("%d read and %d write alerts:\n%s", reads, writes, errOut)
+	}
+}
+
+// End to end: the live agent on the default configuration (printed by
+// kestrel config default) with a file output, an HTTP receiver on
+// 127.0.0.1 and metrics on; a real action raises a default rule, whose
+// alert reaches the file, the receiver (Falco's JSON) and /metrics. Then
+// with the receiver killed, the file output still gets every alert and
+// the HTTP failures are counted.
+func TestEndToEndDefaultConfig(t *testing.T) {
+	_, def, _ := kestrel(t, "config", "default")
+	cfg := writeFile(t, "kestrel.yaml", def)
+	dir := t.TempDir()
+	var mu sync.Mutex
+	var bodies []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+	}))
+	runOnce := func(file, url string, during func(port int)) (int, string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		type result struct {
+			code   int
+			stderr string
+		}
+		done := make(chan result, 1)
+		go func() {
+			code, _, errOut := kestrel(t, "-c", cfg, "-M", "5", "-o", "json_output=true",
+				"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false",
+				"-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
+				"-o", "http_output.enabled=true", "-o", "http_output.url="+url,
+				"-o", "metrics.enabled=true", "-o", "webserver.prometheus_metrics_enabled=true",
+				"-o", "webserver.listen_address=127.0.0.1", "-o", fmt.Sprintf("webserver.listen_port=%d", port))
+			done <- result{code, errOut}
+		}()
+		time.Sleep(2500 * time.Millisecond) // /proc scan and probe load
+		if err := exec.Command("/bin/cat", "/etc/shadow").Run(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if during != nil {
+			during(port)
+		}
+		r := <-done
+		if r.code != 0 && os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
+			t.Skip("probe unavailable")
+		}
+		return r.code, r.stderr
+	}
+	shadowAlerts := func(s string) int {
+		n := 0
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, `"rule":"Sensitive credential file read"`) && strings.Contains(l, `"fd.name":"/etc/shadow"`) {
+				n++
+			}
+		}
+		return n
+	}
+	file := filepath.Join(dir, "events.json")
+	var metricsBody string
+	code, errOut := runOnce(file, recv.URL, func(port int) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+		if err != nil {
+			t.Errorf("/metrics: %v", err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metricsBody = string(b)
+	})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	fileBytes, _ := os.ReadFile(file)
+	mu.Lock()
+	httpShadow := shadowAlerts(strings.Join(bodies, "\n"))
+	mu.Unlock()
+	if shadowAlerts(string(fileBytes)) == 0 || httpShadow == 0 {
+		t.Fatalf("the alert did not reach the file (%d) and the receiver (%d):\n%s", shadowAlerts(string(fileBytes)), httpShadow, errOut)
+	}
+	for _, want := range []string{`falcosecurity_falco_rules_matches_total{priority="Warning",rule_name="Sensitive credential file read"`,
+		`kestrel_outputs_sent_total{output="http"}`, `kestrel_outputs_sent_total{output="file"}`, "kestrel_rules_enabled 62"} {
+		if !strings.Contains(metricsBody, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// The receiver killed: the file output keeps every alert, failures counted.
+	recv.Close()
+	file2 := filepath.Join(dir, "events2.json")
+	code, errOut = runOnce(file2, recv.URL, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	fileBytes, _ = os.ReadFile(file2)
+	if shadowAlerts(string(fileBytes)) == 0 || !strings.Contains(errOut, "http 0 sent,") || strings.Contains(errOut, "http 0 sent, 0 failed") {
+		t.Fatalf("with the receiver dead: file alerts %d\n%s", shadowAlerts(string(fileBytes)), errOut)
 	}
 }
