@@ -978,3 +978,39 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		t.Fatalf("with the receiver dead: file alerts %d\n%s", shadowAlerts(string(fileBytes)), errOut)
 	}
 }
+
+// static_fields become static.NAME fields usable in conditions and
+// appended to outputs (suggested), with ${ENV} expansion.
+func TestStaticFields(t *testing.T) {
+	t.Setenv("KESTREL_TEST_SITE", "lab")
+	capture := sharedCapture(t, "sample.scap")
+	rules := writeFile(t, "r.yaml", `- rule: reads
+  desc: every read at the lab site
+  condition: evt.type = read and static.site = lab-7
+  output: read (proc=%proc.name site=%static.site)
+  priority: WARNING
+`)
+	cfg := writeFile(t, "kestrel.yaml", "static_fields:\n  site: ${KESTREL_TEST_SITE}-7\n  owner: secops\n")
+	code, out, errOut := kestrel(t, "replay", capture, "-c", cfg, "-r", rules, "-o", "json_output=true",
+		"-o", "syslog_output.enabled=false")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	line := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, `"rule":"reads"`) {
+			line = l
+			break
+		}
+	}
+	if !strings.Contains(line, "site=lab-7)") || !strings.Contains(line, "static_owner=secops") ||
+		!strings.Contains(line, `"static.owner":"secops"`) {
+		t.Fatalf("alert: %q\n%s", line, errOut)
+	}
+	// A condition on a static field that does not hold raises nothing.
+	cfg2 := writeFile(t, "kestrel2.yaml", "static_fields:\n  site: elsewhere\n")
+	code, out, _ = kestrel(t, "replay", capture, "-c", cfg2, "-r", rules, "-o", "syslog_output.enabled=false")
+	if code != 0 || strings.Contains(out, "read (") {
+		t.Fatalf("exit %d, alerts:\n%s", code, out)
+	}
+}

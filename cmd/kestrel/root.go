@@ -54,15 +54,25 @@ type setup struct {
 	sources  []*load.Source
 }
 
-func newSetup() *setup {
+func newSetup() *setup { return newSetupWith(nil) }
+
+// newSetupWith adds the configuration's static fields to the syscall
+// source.
+func newSetupWith(static map[string]string) *setup {
 	reg := fields.NewDefault()
+	var binder engine.Binder = inspect.Binder{}
+	if len(static) > 0 {
+		if err := reg.Register(staticClass(static)); err == nil {
+			binder = staticBinder{values: static, next: binder}
+		}
+	}
 	syscall, _ := reg.Source(fields.SyscallSource)
 	return &setup{
 		registry: reg,
 		sources: []*load.Source{{
 			Name:       fields.SyscallSource,
 			Fields:     syscall,
-			Binder:     inspect.Binder{},
+			Binder:     binder,
 			EventTypes: event.NewResolver(inspect.AsyncEventNames...),
 			AsyncCode:  int(event.AsyncEventCode),
 		}},
@@ -98,6 +108,7 @@ type settings struct {
 	dests   config.Destinations
 	watch   bool // watch_config_files
 	logging config.Logging
+	static  map[string]string // static_fields
 	tree    *config.Tree
 	// configFiles are the configuration files read, main one first.
 	configFiles []string
@@ -148,6 +159,9 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 	if st.web, err = tree.WebserverSettings(); err != nil {
 		return fail(err)
 	}
+	if st.static, err = tree.StaticFields(); err != nil {
+		return fail(err)
+	}
 	if st.logging, err = tree.LoggingSettings(); err != nil {
 		return fail(err)
 	}
@@ -174,7 +188,7 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := newSetup()
+	s := newSetupWith(st.static)
 	if o.listSet {
 		return listFields(stdout, s.registry, o.listSource, o.format, o.listNames, o.verbose)
 	}
@@ -212,7 +226,7 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	// SIGHUP reloads the rules files: the probe's selection changes in
 	// place and the new rules apply from the next event.
 	reload := func() (*engine.Ruleset, selection.Result, error) {
-		l, err := loadRules(stderr, newSetup(), o.rulesFiles, st)
+		l, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
 		if err != nil {
 			return nil, selection.Result{}, err
 		}

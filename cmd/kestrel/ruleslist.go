@@ -21,7 +21,7 @@ func (o *rootOptions) loadedRules(stderr io.Writer) (*load.Loader, map[*load.Rul
 	if err != nil {
 		return nil, nil, err
 	}
-	loader, err := loadRules(stderr, newSetup(), o.rulesFiles, st)
+	loader, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,7 +24,7 @@ func printSupport(stdout, stderr io.Writer, o *rootOptions) error {
 	if err != nil {
 		return err
 	}
-	loader, err := loadRules(stderr, newSetup(), o.rulesFiles, st)
+	loader, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
 	if err != nil {
 		return err
 	}

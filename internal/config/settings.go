@@ -302,3 +302,24 @@ func appendEntry(item *yaml.Node) (AppendOutput, bool, error) {
 	}
 	return a, a.ExtraOutput != "" || len(a.ExtraFields) > 0, nil
 }
+
+// StaticFields is static_fields: constant fields rules can use as
+// static.NAME (values may use ${ENV}, expanded when the file is read).
+func (t *Tree) StaticFields() (map[string]string, error) {
+	n := t.Get("static_fields")
+	if n == nil || n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("static_fields (line %d): expected name: value entries", n.Line)
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("static_fields.%s (line %d): expected a string", k.Value, v.Line)
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
+}
