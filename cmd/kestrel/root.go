@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -317,20 +315,7 @@ func printVersion(w io.Writer, o *rootOptions) error {
 		return err
 	}
 	if st.engine.JSONOutput {
-		doc := map[string]string{
-			"kestrel_version":       Version,
-			"engine_version":        strings.Split(load.EngineVersion.String(), ".")[1],
-			"engine_version_semver": load.EngineVersion.String(),
-			"go_version":            runtime.Version(),
-		}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(doc); err != nil {
-			return err
-		}
-		_, err := w.Write(b.Bytes())
-		return err
+		return writeJSON(w, versionsInfo(), false)
 	}
 	fmt.Fprintf(w, "Kestrel version: %s (%s/%s)\n", Version, runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "Engine:          %s (Falco rules engine compatible)\n", load.EngineVersion)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +94,21 @@ func TestContainerJSON(t *testing.T) {
 		if [3]string{r, tg, d} != want {
 			t.Errorf("SplitImage(%q) = %q %q %q, want %v", ref, r, tg, d, want)
 		}
+	}
+}
+
+func TestCountCPUSet(t *testing.T) {
+	for set, want := range map[string]int64{
+		"": 0, "0": 1, "3": 1, "1,7": 2, "0-3,7": 5, "1-4,7": 5, "1-4,7-10,12": 9,
+		"3-1": 0, "x": 0, "a-b": 0, "a-3": 0, "0-1-2": 0, "1-2-3": 0,
+	} {
+		if got := CountCPUSet(set); got != want {
+			t.Errorf("CountCPUSet(%q) = %d, want %d", set, got, want)
+		}
+	}
+	dst := map[string]string{}
+	CopyLabels(dst, map[string]string{"short": "v", "long": strings.Repeat("x", LabelMaxLen+1), "edge": strings.Repeat("y", LabelMaxLen)})
+	if len(dst) != 2 || dst["short"] != "v" || dst["edge"] == "" {
+		t.Errorf("CopyLabels kept %v", dst)
 	}
 }

@@ -143,18 +143,26 @@ func mountExtractor(part func(m *container.Mount) string, find func(c *container
 	}
 }
 
-// podValue reads a pod-level value: from the container's own sandbox
-// data when the runtime gave its CNI result, else from the sandbox
-// container's metadata (the plugin's fallback).
+// sandboxOf is the plugin's fallback for pod-level values: when the
+// runtime did not give the container its pod's CNI result, they come from
+// the pod sandbox container's metadata (nil if that has not arrived).
+func sandboxOf(e *Event, c *container.Info) *container.Info {
+	if c.CNIJSON != "" {
+		return nil
+	}
+	return e.in.State.Container(container.ShortID(c.PodSandboxID))
+}
+
+// podValue reads a pod-level value: from the container itself when it
+// has its pod's CNI result, else from the sandbox container.
 func podValue(e *Event, c *container.Info, get func(c *container.Info) string) (string, bool) {
 	if c.CNIJSON != "" {
 		return get(c), true
 	}
-	sb := e.in.State.Container(container.ShortID(c.PodSandboxID))
-	if sb == nil {
-		return "", false
+	if sb := sandboxOf(e, c); sb != nil {
+		return get(sb), true
 	}
-	return get(sb), true
+	return "", false
 }
 
 func init() {
@@ -237,12 +245,10 @@ func init() {
 				if c == nil {
 					return false
 				}
-				if c.CNIJSON == "" {
-					if sb := e.in.State.Container(container.ShortID(c.PodSandboxID)); sb != nil {
-						if val, ok := sb.PodSandboxLabels[key]; ok {
-							v.Str = val
-							return true
-						}
+				if sb := sandboxOf(e, c); sb != nil {
+					if val, ok := sb.PodSandboxLabels[key]; ok {
+						v.Str = val
+						return true
 					}
 				}
 				val, ok := c.PodSandboxLabels[key]
@@ -257,10 +263,8 @@ func init() {
 				return false
 			}
 			labels := c.PodSandboxLabels
-			if c.CNIJSON == "" {
-				if sb := e.in.State.Container(container.ShortID(c.PodSandboxID)); sb != nil {
-					labels = sb.PodSandboxLabels
-				}
+			if sb := sandboxOf(e, c); sb != nil {
+				labels = sb.PodSandboxLabels
 			}
 			v.Str = container.LabelsString(labels)
 			return true

@@ -13,10 +13,6 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 )
 
-// labelMaxLen is the plugin's default label_max_len: longer label values
-// are dropped.
-const labelMaxLen = 100
-
 // Labels and annotations containerd's CRI plugin and nerdctl set.
 const (
 	labelCRIKind         = "io.cri-containerd.kind" // "sandbox" or "container"
@@ -76,11 +72,7 @@ func (c *Client) info(ctx context.Context, ctr *containersapi.Container, known *
 		info.User = strconv.FormatUint(uint64(p.User.UID), 10)
 		info.Env = p.Env
 	}
-	for k, v := range ctr.GetLabels() {
-		if len(v) <= labelMaxLen {
-			info.Labels[k] = v
-		}
-	}
+	container.CopyLabels(info.Labels, ctr.GetLabels())
 	info.HostPID, info.HostNetwork, info.HostIPC = hostNamespaces(s)
 	resources(info, s)
 
@@ -139,11 +131,7 @@ func (c *Client) sandboxLabels(ctx context.Context, ctr *containersapi.Container
 		sb = resp.GetContainer()
 	}
 	labels := map[string]string{}
-	for k, v := range sb.GetLabels() {
-		if len(v) <= labelMaxLen {
-			labels[k] = v
-		}
-	}
+	container.CopyLabels(labels, sb.GetLabels())
 	return labels
 }
 
@@ -247,7 +235,7 @@ func resources(info *container.Info, s *specs.Spec) {
 		if cpu.Quota != nil {
 			info.CPUQuota = *cpu.Quota
 		}
-		info.CPUSetCPUCount = countCPUSet(cpu.Cpus)
+		info.CPUSetCPUCount = container.CountCPUSet(cpu.Cpus)
 	}
 	if mem := s.Linux.Resources.Memory; mem != nil {
 		if mem.Limit != nil {
@@ -257,30 +245,4 @@ func resources(info *container.Info, s *specs.Spec) {
 			info.SwapLimit = *mem.Swap
 		}
 	}
-}
-
-// countCPUSet counts the CPUs of a cpuset list ("0-3,7" is 5); a
-// malformed list counts 0, as in the plugin.
-func countCPUSet(set string) int64 {
-	if set == "" {
-		return 0
-	}
-	var n int64
-	for _, part := range strings.Split(set, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseInt(lo, 10, 64)
-		if err != nil {
-			return 0
-		}
-		if !isRange {
-			n++
-			continue
-		}
-		b, err := strconv.ParseInt(hi, 10, 64)
-		if err != nil || b < a {
-			return 0
-		}
-		n += b - a + 1
-	}
-	return n
 }

@@ -95,14 +95,6 @@ func TestMalformedSpec(t *testing.T) {
 	}
 }
 
-func TestCountCPUSet(t *testing.T) {
-	for set, want := range map[string]int64{"": 0, "0": 1, "1,7": 2, "0-3,7": 5, "1-4,7-10,12": 9, "3-1": 0, "x": 0} {
-		if got := countCPUSet(set); got != want {
-			t.Errorf("countCPUSet(%q) = %d, want %d", set, got, want)
-		}
-	}
-}
-
 // A socket nobody serves: every call fails quickly, naming it.
 func TestDeadSocket(t *testing.T) {
 	dir, err := os.MkdirTemp("", "ctrd")

@@ -736,14 +736,6 @@ func TestWatchStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestCountCPUSet(t *testing.T) {
-	for set, want := range map[string]int64{"": 0, "0": 1, "1,7": 2, "0-3,7": 5, "1-4,7-10,12": 9, "3-1": 0, "a-b": 0, "1-2-3": 0} {
-		if got := countCPUSet(set); got != want {
-			t.Errorf("countCPUSet(%q) = %d, want %d", set, got, want)
-		}
-	}
-}
-
 func TestImageResolution(t *testing.T) {
 	for _, tc := range []struct {
 		image, ref, annotation                   string

@@ -12,10 +12,6 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 )
 
-// labelMaxLen is the plugin's default label_max_len (libsinsp's
-// m_container_label_max_length): longer label values are dropped.
-const labelMaxLen = 100
-
 // maxCNILen caps cni_json as libsinsp does (MAX_CNIRESULT_LENGTH).
 const maxCNILen = 4096
 
@@ -197,14 +193,6 @@ func cniJSON(info map[string]string) string {
 	return out
 }
 
-func copyLabels(dst, src map[string]string) {
-	for k, v := range src {
-		if len(v) <= labelMaxLen {
-			dst[k] = v
-		}
-	}
-}
-
 // containerInfo maps a container's status, its verbose info and its
 // sandbox's status (nil when unknown) to container.Info.
 func containerInfo(typ container.Type, cs *runtimeapi.ContainerStatusResponse, vi *verboseInfo, sandboxID string, ps *runtimeapi.PodSandboxStatusResponse) *container.Info {
@@ -233,7 +221,7 @@ func containerInfo(typ container.Type, cs *runtimeapi.ContainerStatusResponse, v
 			Propagation: propagation(m.GetPropagation()),
 		})
 	}
-	copyLabels(info.Labels, st.GetLabels())
+	container.CopyLabels(info.Labels, st.GetLabels())
 	if sandboxID != "" {
 		info.Labels[labelSandboxID] = sandboxID
 	}
@@ -263,7 +251,7 @@ func sandboxInfo(typ container.Type, ps *runtimeapi.PodSandboxStatusResponse) *c
 		CPUShares:    container.DefaultCPUShares,
 		Size:         -1,
 	}
-	copyLabels(info.Labels, st.GetLabels())
+	container.CopyLabels(info.Labels, st.GetLabels())
 	info.Labels[labelSandboxID] = st.GetId()
 	pod(info, ps)
 	return info
@@ -278,7 +266,7 @@ func pod(info *container.Info, ps *runtimeapi.PodSandboxStatusResponse) {
 		info.Labels[container.LabelPodNamespace] = md.GetNamespace()
 	}
 	info.PodSandboxLabels = map[string]string{}
-	copyLabels(info.PodSandboxLabels, st.GetLabels())
+	container.CopyLabels(info.PodSandboxLabels, st.GetLabels())
 	opts := st.GetLinux().GetNamespaces().GetOptions()
 	info.HostPID = opts.GetPid() == runtimeapi.NamespaceMode_NODE
 	info.HostIPC = opts.GetIpc() == runtimeapi.NamespaceMode_NODE
@@ -385,7 +373,7 @@ func resources(info *container.Info, st *runtimeapi.ContainerStatus, vi *verbose
 			info.CPUShares = r.GetCpuShares()
 		}
 		info.CPUQuota = r.GetCpuQuota()
-		info.CPUSetCPUCount = countCPUSet(r.GetCpusetCpus())
+		info.CPUSetCPUCount = container.CountCPUSet(r.GetCpusetCpus())
 		info.MemoryLimit = r.GetMemoryLimitInBytes()
 		info.SwapLimit = r.GetMemorySwapLimitInBytes()
 		return
@@ -412,34 +400,8 @@ func resources(info *container.Info, st *runtimeapi.ContainerStatus, vi *verbose
 		if c.Quota != nil {
 			info.CPUQuota = *c.Quota
 		}
-		info.CPUSetCPUCount = countCPUSet(c.Cpus)
+		info.CPUSetCPUCount = container.CountCPUSet(c.Cpus)
 	}
-}
-
-// countCPUSet counts the CPUs of a cpuset list ("0-3,7" is 5); a
-// malformed list counts 0, as in the plugin.
-func countCPUSet(set string) int64 {
-	if set == "" {
-		return 0
-	}
-	var n int64
-	for _, part := range strings.Split(set, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseInt(lo, 10, 64)
-		if err != nil {
-			return 0
-		}
-		if !isRange {
-			n++
-			continue
-		}
-		b, err := strconv.ParseInt(hi, 10, 64)
-		if err != nil || b < a {
-			return 0
-		}
-		n += b - a + 1
-	}
-	return n
 }
 
 // propagation names a CRI mount propagation as libsinsp and the plugin
@@ -473,7 +435,7 @@ func summaryInfo(typ container.Type, ctr *runtimeapi.Container) *container.Info 
 		CPUShares:    container.DefaultCPUShares,
 		Size:         -1,
 	}
-	copyLabels(info.Labels, ctr.GetLabels())
+	container.CopyLabels(info.Labels, ctr.GetLabels())
 	if id := ctr.GetPodSandboxId(); id != "" {
 		info.Labels[labelSandboxID] = id
 	}

@@ -17,10 +17,6 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 )
 
-// labelMaxLen is the plugin's default label_max_len: labels with longer
-// values are left out, so container.labels shows what Falco shows.
-const labelMaxLen = 100
-
 // legacyNetwork is the part of the inspect answer that the API types no
 // longer model: the top-level NetworkSettings.IPAddress, which daemons
 // still send for API versions before 1.52 and which the plugin reports.
@@ -71,11 +67,7 @@ func (c *Client) info(ctx context.Context, res client.ContainerInspectResult) (*
 		// -1 is the plugin's "not asked for".
 		Size: -1,
 	}
-	for k, v := range cfg.Labels {
-		if len(v) <= labelMaxLen {
-			info.Labels[k] = v
-		}
-	}
+	container.CopyLabels(info.Labels, cfg.Labels)
 	for _, m := range ctr.Mounts {
 		info.Mounts = append(info.Mounts, container.Mount{
 			Source:      m.Source,
@@ -91,7 +83,7 @@ func (c *Client) info(ctx context.Context, res client.ContainerInspectResult) (*
 	if host.CPUPeriod > 0 {
 		info.CPUPeriod = host.CPUPeriod
 	}
-	info.CPUSetCPUCount = countCPUSet(host.CpusetCpus)
+	info.CPUSetCPUCount = container.CountCPUSet(host.CpusetCpus)
 	if ctr.SizeRw != nil {
 		info.Size = *ctr.SizeRw
 	}
@@ -226,32 +218,6 @@ func portMappings(ns *dcontainer.NetworkSettings) []container.PortMapping {
 			cmp.Compare(a.HostIP, b.HostIP), cmp.Compare(a.HostPort, b.HostPort))
 	})
 	return ports
-}
-
-// countCPUSet counts the CPUs of a cpuset list such as "0-3,7"; a
-// malformed list counts 0, as in the plugin.
-func countCPUSet(set string) int64 {
-	if set == "" {
-		return 0
-	}
-	var n int64
-	for part := range strings.SplitSeq(set, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		if !isRange {
-			n++
-			continue
-		}
-		if strings.Contains(hi, "-") {
-			return 0
-		}
-		start, err1 := strconv.ParseInt(lo, 10, 64)
-		end, err2 := strconv.ParseInt(hi, 10, 64)
-		if err1 != nil || err2 != nil {
-			return 0
-		}
-		n += end - start + 1
-	}
-	return n
 }
 
 // summaryInfo is what the listing alone tells about a container whose

@@ -56,7 +56,7 @@ func TestInspectLive(t *testing.T) {
 	c := liveClient(t)
 	img := dockertest.Image(t, testImage)
 	name := uniqueName("inspect")
-	longLabel := strings.Repeat("x", labelMaxLen+1)
+	longLabel := strings.Repeat("x", container.LabelMaxLen+1)
 	before := time.Now().Unix()
 	id := dockertest.Run(t, img, []string{
 		"--name", name,

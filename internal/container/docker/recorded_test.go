@@ -432,13 +432,3 @@ func TestNewRejects(t *testing.T) {
 		t.Errorf("Name() = %q", c.Name())
 	}
 }
-
-func TestCountCPUSet(t *testing.T) {
-	for set, want := range map[string]int64{
-		"": 0, "3": 1, "1,7": 2, "1-4,7": 5, "1-4,7-10,12": 9, "0-1-2": 0, "a-3": 0,
-	} {
-		if got := countCPUSet(set); got != want {
-			t.Errorf("countCPUSet(%q) = %d, want %d", set, got, want)
-		}
-	}
-}
