@@ -45,11 +45,14 @@ Debian's sysdig 0.29 reads.`,
 			if path == "" {
 				return &exitError{code: 1, msg: "capture needs -w FILE"}
 			}
+			// capture takes no configuration: warnings and errors on stderr.
+			log, closeLog := newLogger(config.Logging{Level: slog.LevelWarn, Stderr: true}, stderr)
+			defer closeLog()
 			cfg := agent.CaptureConfig{Path: path, SysdigCompat: compat, Seed: seedFromProc,
-				Containers: containerManager(container.DefaultEngineConfig(), stderr, newLogger(config.Logging{Level: slog.LevelWarn, Stderr: true}, stderr)),
+				Containers: containerManager(container.DefaultEngineConfig(), log),
 				Syscalls:   selection.StateSet().Union(probe.SupportedSyscalls()),
 				Unsupported: func(s event.SyscallSet) {
-					fmt.Fprintf(stderr, "The probe cannot capture these syscalls yet: %s\n", strings.Join(selection.Names(s), ", "))
+					log.Warn("the probe cannot capture these syscalls yet", "syscalls", strings.Join(selection.Names(s), ","))
 				}}
 			if len(args) > 0 {
 				text := strings.Join(args, " ")

@@ -49,8 +49,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		ctx, stop = context.WithTimeout(ctx, duration)
 		defer stop()
 	}
-	// The reload goroutine and the main one both report on stderr.
-	stderr = &lockedWriter{w: stderr}
+	log := st.log
 	var m *metrics.Metrics
 	if st.web.Enabled {
 		m = metrics.New(Version)
@@ -69,7 +68,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		if st.web.PrometheusMetrics && st.web.MetricsEnabled {
 			what += ", Prometheus metrics at /metrics"
 		}
-		fmt.Fprintf(stderr, "Web server listening on %s (%s)\n", srv.Addr, what)
+		log.Info("web server listening", "address", srv.Addr.String(), "serving", what)
 	}
 	reloads := make(chan agent.Rules)
 	hup := make(chan os.Signal, 1)
@@ -77,9 +76,9 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	defer signal.Stop(hup)
 	var changed <-chan struct{}
 	if st.watch && len(watch) > 0 {
-		c, err := watchFiles(ctx, watch, 300*time.Millisecond, stderr)
+		c, err := watchFiles(ctx, watch, 300*time.Millisecond, log)
 		if err != nil {
-			fmt.Fprintf(stderr, "%v; files are not watched (SIGHUP still reloads)\n", err)
+			log.Warn("files are not watched (SIGHUP still reloads)", "error", err)
 		}
 		changed = c
 	}
@@ -98,7 +97,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			case <-ctx.Done():
 				return
 			case <-changed:
-				fmt.Fprintln(stderr, "Rules or configuration files changed: reloading the rules")
+				log.Info("rules or configuration files changed: reloading the rules")
 			case <-hup:
 			}
 			rs, sel, err := reload()
@@ -109,7 +108,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 				}
 			}
 			if err != nil {
-				fmt.Fprintf(stderr, "Rules not reloaded, the previous ones stay in force: %v\n", err)
+				log.Error("rules not reloaded, the previous ones stay in force", "error", err)
 				continue
 			}
 			select {
@@ -119,13 +118,13 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 			}
 		}
 	}()
-	containers := containerManager(st.engines, stderr, newLogger(st.logging, stderr))
+	containers := containerManager(st.engines, log)
 	pcfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, stderr, st.dests, newLogger(st.logging, stderr))
+	outs, err := openOutputs(stdout, st.dests, log)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr)
+	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr, log)
 	if m != nil {
 		m.SetOutputs(func() []metrics.OutputCounters {
 			var out []metrics.OutputCounters
@@ -143,8 +142,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		Syscalls:   sel.Selected,
 		Seed:       seedFromProc,
 		Unsupported: func(s event.SyscallSet) {
-			fmt.Fprintf(stderr, "The probe cannot capture these selected syscalls yet: %s\n",
-				strings.Join(selection.Names(s), ", "))
+			log.Warn("the probe cannot capture these selected syscalls yet", "syscalls", strings.Join(selection.Names(s), ","))
 		},
 	})
 	closeOutputs()
@@ -162,10 +160,10 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 // containerManager connects the container runtimes the configuration
 // enables; nil when none is reachable (container.* then stays missing,
 // container.id still works).
-func containerManager(cfg container.EngineConfig, stderr io.Writer, log *slog.Logger) *container.Manager {
+func containerManager(cfg container.EngineConfig, log *slog.Logger) *container.Manager {
 	rts, errs := runtimes.Open(cfg)
 	for _, err := range errs {
-		fmt.Fprintf(stderr, "Container metadata: %v\n", err)
+		log.Warn("container runtime", "error", err)
 	}
 	if len(rts) == 0 {
 		return nil
@@ -174,7 +172,7 @@ func containerManager(cfg container.EngineConfig, stderr io.Writer, log *slog.Lo
 	for i, rt := range rts {
 		names[i] = rt.Name()
 	}
-	fmt.Fprintf(stderr, "Container runtimes: %s\n", strings.Join(names, ", "))
+	log.Info("container runtimes connected", "runtimes", strings.Join(names, ","))
 	return container.NewManager(rts, container.ManagerOptions{Logger: log.With("component", "containers")})
 }
 

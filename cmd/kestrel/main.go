@@ -25,6 +25,9 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	// The logger, the outputs' goroutines and the commands all write
+	// stderr.
+	stderr = &lockedWriter{w: stderr}
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -20,7 +20,7 @@ import (
 // Syslog is skipped quietly when the machine has no /dev/log (containers,
 // minimal hosts); any other destination that cannot be set up is an error
 // naming it.
-func openOutputs(stdout, stderr io.Writer, d config.Destinations, log *slog.Logger) (*output.Outputs, error) {
+func openOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (*output.Outputs, error) {
 	var sinks []output.Sink
 	if d.Stdout {
 		sinks = append(sinks, output.NewStdout(stdout))
@@ -29,7 +29,7 @@ func openOutputs(stdout, stderr io.Writer, d config.Destinations, log *slog.Logg
 		if _, err := os.Stat("/dev/log"); err == nil {
 			s, err := output.NewSyslog("kestrel")
 			if err != nil {
-				fmt.Fprintf(stderr, "syslog_output: %v (disabled)\n", err)
+				log.Warn("syslog_output disabled", "error", err)
 			} else {
 				sinks = append(sinks, s)
 			}
@@ -61,7 +61,7 @@ func openOutputs(stdout, stderr io.Writer, d config.Destinations, log *slog.Logg
 // withOutputs routes the pipeline's alerts to the destinations, reopens
 // files and restarts kept-alive programs on SIGUSR1 (log rotation), and
 // returns the function that drains and closes them.
-func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stderr io.Writer) func() {
+func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stderr io.Writer, log *slog.Logger) func() {
 	cfg.Emit = func(line string, pri priority.Priority, rule string) {
 		outs.Emit(output.Message{Line: []byte(line), Priority: pri, Rule: rule, JSON: jsonOut})
 	}
@@ -82,7 +82,7 @@ func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stder
 		signal.Stop(usr1)
 		close(done)
 		if err := outs.Close(5 * time.Second); err != nil {
-			fmt.Fprintf(stderr, "Outputs: %v\n", err)
+			log.Error("outputs not drained", "error", err)
 		}
 		var parts []string
 		for _, s := range outs.Stats() {
@@ -92,17 +92,4 @@ func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stder
 			fmt.Fprintf(stderr, "Outputs: %s\n", strings.Join(parts, "; "))
 		}
 	}
-}
-
-// newLogger is Kestrel's logger for its own messages, as configured by
-// log_level, log_stderr and log_format.
-func newLogger(l config.Logging, stderr io.Writer) *slog.Logger {
-	if !l.Stderr {
-		return slog.New(slog.DiscardHandler)
-	}
-	opts := &slog.HandlerOptions{Level: l.Level}
-	if l.JSON {
-		return slog.New(slog.NewJSONHandler(stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(stderr, opts))
 }

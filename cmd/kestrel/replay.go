@@ -54,11 +54,11 @@ func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline
 
 func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
 	cfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, stderr, st.dests, newLogger(st.logging, stderr))
+	outs, err := openOutputs(stdout, st.dests, st.log)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	closeOutputs := withOutputs(&cfg, outs, st.engine.JSONOutput, stderr)
+	closeOutputs := withOutputs(&cfg, outs, st.engine.JSONOutput, stderr, st.log)
 	stats, err := pipeline.RunCapture(cfg)
 	closeOutputs()
 	fmt.Fprint(stderr, stats.Summary())

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime"
 	"strings"
 	"time"
@@ -108,6 +109,10 @@ type settings struct {
 	logging config.Logging
 	static  map[string]string // static_fields
 	tree    *config.Tree
+	// log is Kestrel's logger, as the logging keys configure it; closeLog
+	// closes its syslog connection.
+	log      *slog.Logger
+	closeLog func()
 	// configFiles are the configuration files read, main one first.
 	configFiles []string
 }
@@ -116,7 +121,7 @@ type settings struct {
 // and decodes every section, so a bad key fails before any work starts.
 func (o *rootOptions) loadConfig() (*settings, error) {
 	tree := config.Empty()
-	var files []string
+	var files, warnings []string
 	if o.configFile != "" {
 		t, loaded, err := config.LoadFileWithIncludes(o.configFile)
 		if err != nil {
@@ -126,9 +131,7 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 		// As Falco, a configuration off the schema is warned about, not
 		// refused; the settings decoders below reject unusable values.
 		for _, f := range loaded {
-			for _, w := range config.ValidateFile(f) {
-				fmt.Fprintf(o.stderr, "Configuration warning: %s\n", w)
-			}
+			warnings = append(warnings, config.ValidateFile(f)...)
 		}
 	}
 	for _, ov := range o.overrides {
@@ -172,6 +175,10 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 	if st.engines, err = tree.ContainerSettings(); err != nil {
 		return fail(err)
 	}
+	st.log, st.closeLog = newLogger(st.logging, o.stderr)
+	for _, w := range warnings {
+		st.log.Warn("configuration warning", "warning", w)
+	}
 	return &st, nil
 }
 
@@ -186,6 +193,7 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer st.closeLog()
 	s := newSetupWith(st.static)
 	if o.listSet {
 		return listFields(stdout, s.registry, o.listSource, o.format, o.listNames, o.verbose)
@@ -193,7 +201,7 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	if len(o.validate) > 0 {
 		return validateFiles(stdout, stderr, s, o.validate, st.engine.JSONOutput, false)
 	}
-	loader, err := loadRules(stderr, s, o.rulesFiles, st)
+	loader, err := loadRules(s, o.rulesFiles, st)
 	if err != nil {
 		return err
 	}
@@ -201,16 +209,18 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return describeRules(stdout, loader, o.describeOne, st.engine.JSONOutput)
 	}
 	ruleset, enabled := loader.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
-	fmt.Fprintf(stderr, "Loaded %d rules (%d enabled) from %s\n", len(loader.Rules()), len(enabled), describeSources(o.rulesFiles, st.engine))
+	st.log.Info("rules loaded", "rules", len(loader.Rules()), "enabled", len(enabled), "from", describeSources(o.rulesFiles, st.engine))
 	// Falco computes the syscall selection in every mode, replay included
 	// (where a capture is never filtered by it), and warns about rules that
 	// need syscalls left out of it.
 	sel := selection.Select(rulesSyscalls(ruleset), selection.Config{
 		CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All})
 	for _, w := range sel.Warnings {
-		fmt.Fprintln(stderr, w)
+		st.log.Warn(w)
 	}
-	fmt.Fprint(stderr, selection.UnsupportedWarning(sel.Unsupported))
+	if w := selection.UnsupportedWarning(sel.Unsupported); w != "" {
+		st.log.Warn(strings.TrimSpace(w))
+	}
 	if o.dryRun {
 		return nil
 	}
@@ -218,18 +228,18 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return runReplay(stdout, stderr, st, ruleset)
 	}
 	if st.source.Kind == "nodriver" {
-		fmt.Fprintln(stderr, "engine.kind=nodriver: no syscall events to watch")
+		st.log.Info("engine.kind=nodriver: no syscall events to watch")
 		return nil
 	}
 	// SIGHUP reloads the rules files: the probe's selection changes in
 	// place and the new rules apply from the next event.
 	reload := func() (*engine.Ruleset, selection.Result, error) {
-		l, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
+		l, err := loadRules(newSetupWith(st.static), o.rulesFiles, st)
 		if err != nil {
 			return nil, selection.Result{}, err
 		}
 		rs, enabled := l.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
-		fmt.Fprintf(stderr, "Reloaded %d rules (%d enabled)\n", len(l.Rules()), len(enabled))
+		st.log.Info("rules reloaded", "rules", len(l.Rules()), "enabled", len(enabled))
 		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
 			CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All}), nil
 	}
@@ -280,7 +290,7 @@ func matching(eng config.Engine) engine.Matching {
 
 // loadRules loads -r files (or the configured rules_files, or the embedded
 // defaults) and fails with Falco's verbose result on the first bad file.
-func loadRules(stderr io.Writer, s *setup, flagFiles []string, st *settings) (*load.Loader, error) {
+func loadRules(s *setup, flagFiles []string, st *settings) (*load.Loader, error) {
 	loader := s.newLoaderWith(st.outputs)
 	files := flagFiles
 	if len(files) == 0 {
@@ -299,9 +309,7 @@ func loadRules(stderr io.Writer, s *setup, flagFiles []string, st *settings) (*l
 		if !r.OK() {
 			return nil, &exitError{code: 1, msg: r.Verbose(loader.Contents())}
 		}
-		if len(r.Warnings) > 0 {
-			fmt.Fprint(stderr, r.Verbose(loader.Contents()), "\n")
-		}
+		logRulesWarnings(st.log, r)
 	}
 	if err := loader.CheckPluginRequirements(); err != nil {
 		return nil, &exitError{code: 1, msg: err.Error()}
@@ -314,6 +322,7 @@ func printVersion(w io.Writer, o *rootOptions) error {
 	if err != nil {
 		return err
 	}
+	defer st.closeLog()
 	if st.engine.JSONOutput {
 		return writeJSON(w, versionsInfo(), false)
 	}

@@ -16,12 +16,13 @@ import (
 // loadedRules loads the rules the main job would (-r, or rules_files, or
 // the embedded defaults) and tells which the configuration enables
 // (priority threshold and rules[] selections applied).
-func (o *rootOptions) loadedRules(stderr io.Writer) (*load.Loader, map[*load.Rule]bool, error) {
+func (o *rootOptions) loadedRules() (*load.Loader, map[*load.Rule]bool, error) {
 	st, err := o.loadConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	loader, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
+	defer st.closeLog()
+	loader, err := loadRules(newSetupWith(st.static), o.rulesFiles, st)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +35,7 @@ func (o *rootOptions) loadedRules(stderr io.Writer) (*load.Loader, map[*load.Rul
 }
 
 // newRulesListCommand is `kestrel rules list`.
-func newRulesListCommand(stdout, stderr io.Writer, opts *rootOptions) *cobra.Command {
+func newRulesListCommand(stdout io.Writer, opts *rootOptions) *cobra.Command {
 	var jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -45,7 +46,7 @@ priority, source, tags and whether they are enabled once the priority
 threshold and the rules[] selections of the configuration are applied.`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			loader, on, err := opts.loadedRules(stderr)
+			loader, on, err := opts.loadedRules()
 			if err != nil {
 				return err
 			}
@@ -76,14 +77,14 @@ threshold and the rules[] selections of the configuration are applied.`,
 }
 
 // newRulesDescribeCommand is `kestrel rules describe NAME`.
-func newRulesDescribeCommand(stdout, stderr io.Writer, opts *rootOptions) *cobra.Command {
+func newRulesDescribeCommand(stdout io.Writer, opts *rootOptions) *cobra.Command {
 	var jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show one loaded rule, with its condition as written and with macros and lists expanded",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			loader, on, err := opts.loadedRules(stderr)
+			loader, on, err := opts.loadedRules()
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,8 @@ func printSupport(stdout, stderr io.Writer, o *rootOptions) error {
 	if err != nil {
 		return err
 	}
-	loader, err := loadRules(stderr, newSetupWith(st.static), o.rulesFiles, st)
+	defer st.closeLog()
+	loader, err := loadRules(newSetupWith(st.static), o.rulesFiles, st)
 	if err != nil {
 		return err
 	}

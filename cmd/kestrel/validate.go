@@ -36,7 +36,7 @@ to them and the source line. Exits 1 if any file is invalid.`,
 		},
 	}
 	validate.Flags().BoolVar(&jsonOut, "json", false, `print {"falco_load_results": [...]} as falco -V does with json_output`)
-	rules.AddCommand(validate, newRulesListCommand(stdout, stderr, opts), newRulesDescribeCommand(stdout, stderr, opts))
+	rules.AddCommand(validate, newRulesListCommand(stdout, opts), newRulesDescribeCommand(stdout, opts))
 	return rules
 }
 

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,7 +16,7 @@ import (
 // Parent directories are watched rather than files, because editors and
 // config management replace files by renaming new ones over them, which
 // ends a watch on the file itself.
-func watchFiles(ctx context.Context, paths []string, debounce time.Duration, stderr io.Writer) (<-chan struct{}, error) {
+func watchFiles(ctx context.Context, paths []string, debounce time.Duration, log *slog.Logger) (<-chan struct{}, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("watching files: %w", err)
@@ -60,7 +60,7 @@ func watchFiles(ctx context.Context, paths []string, debounce time.Duration, std
 				if !ok {
 					return
 				}
-				fmt.Fprintf(stderr, "Watching rules and config files: %v\n", err)
+				log.Warn("watching rules and config files", "error", err)
 			case <-timer:
 				timer = nil
 				select {

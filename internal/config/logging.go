@@ -6,11 +6,12 @@ import (
 	"strings"
 )
 
-// Logging is how Kestrel reports on itself: falco.yaml's log_level and
-// log_stderr, and Kestrel's log_format (text or json).
+// Logging is how Kestrel reports on itself: falco.yaml's log_level,
+// log_stderr and log_syslog, and Kestrel's log_format (text or json).
 type Logging struct {
 	Level  slog.Level
 	Stderr bool
+	Syslog bool
 	JSON   bool
 }
 
@@ -18,9 +19,12 @@ type Logging struct {
 // slog's: emergency, alert, critical and error are errors; warning a
 // warning; notice and info information; debug debug.
 func (t *Tree) LoggingSettings() (Logging, error) {
-	l := Logging{Level: slog.LevelInfo, Stderr: true}
+	l := Logging{Level: slog.LevelInfo, Stderr: true, Syslog: true}
 	var err error
 	if l.Stderr, err = t.boolAt("log_stderr", true); err != nil {
+		return l, err
+	}
+	if l.Syslog, err = t.boolAt("log_syslog", true); err != nil {
 		return l, err
 	}
 	if n := t.Get("log_level"); n != nil {

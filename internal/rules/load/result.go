@@ -241,6 +241,9 @@ func (m Message) Code() string {
 	return m.Warning.String()
 }
 
+// Where is the innermost item the message is about, and its position.
+func (m Message) Where() Location { return m.Ctx.last() }
+
 // CodeDesc is the code's short description.
 func (m Message) CodeDesc() string {
 	if m.IsError {
