@@ -202,7 +202,7 @@ func dropCounters(c probe.Counters) pipeline.DropCounters {
 
 // driverCounters maps the probe's counters to the metrics' form.
 func driverCounters(c probe.Counters, decodeErrors uint64) metrics.DriverCounters {
-	d := metrics.DriverCounters{Events: c.Events, DropsScratch: c.DropsScratch + c.DropsNoRing,
+	d := metrics.DriverCounters{Events: c.Events, DropsScratch: c.DropsScratch, DropsNoRing: c.DropsNoRing,
 		DropsBuffer: map[string]uint64{}, DecodeErrors: decodeErrors}
 	for i, n := range c.DropsRing {
 		d.DropsBuffer[probe.CategoryNames[i]] = n

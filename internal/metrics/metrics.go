@@ -26,7 +26,8 @@ import (
 type DriverCounters struct {
 	Events       uint64            // events written
 	DropsBuffer  map[string]uint64 // ring full, by Falco's category name (clone_fork, execve...)
-	DropsScratch uint64
+	DropsScratch uint64            // over the size limit or no scratch area
+	DropsNoRing  uint64            // no ring buffer for the CPU
 	PerCPU       []CPUCounters
 	DecodeErrors uint64
 }
@@ -91,10 +92,15 @@ var (
 	descCPUEvts = prometheus.NewDesc("falcosecurity_scap_n_evts_cpu_total", "Events written, by CPU.", []string{"cpu"}, nil)
 	descCPUDrop = prometheus.NewDesc("falcosecurity_scap_n_drops_cpu_total", "Events lost, by CPU.", []string{"cpu"}, nil)
 	descDecode  = prometheus.NewDesc("kestrel_decode_errors_total", "Records from the driver that did not decode (skipped).", nil, nil)
+	// descDropped puts every place an event can be lost under one name,
+	// so one alert covers them all: the kernel's ring full, a record too
+	// large for the scratch area, a CPU without a ring, and a record the
+	// reader could not decode.
+	descDropped = prometheus.NewDesc("kestrel_events_dropped_total", "Events lost, by reason (ring_buffer_full, too_large, no_ring_buffer, decode_error).", []string{"reason"}, nil)
 )
 
 func (c driverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descEvents, descDrops, descBuffer, descScratch, descCPUEvts, descCPUDrop, descDecode} {
+	for _, d := range []*prometheus.Desc{descEvents, descDrops, descBuffer, descScratch, descCPUEvts, descCPUDrop, descDecode, descDropped} {
 		ch <- d
 	}
 }
@@ -110,16 +116,23 @@ func (c driverCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		return
 	}
-	var drops uint64
+	var ringFull uint64
 	for cat, n := range d.DropsBuffer {
-		drops += n
+		ringFull += n
 		ch <- prometheus.MustNewConstMetric(descBuffer, prometheus.CounterValue, float64(n), cat)
 	}
-	drops += d.DropsScratch
+	// Falco counts a CPU without a ring among the scratch map's losses.
+	drops := ringFull + d.DropsScratch + d.DropsNoRing
 	ch <- prometheus.MustNewConstMetric(descEvents, prometheus.CounterValue, float64(d.Events+drops))
 	ch <- prometheus.MustNewConstMetric(descDrops, prometheus.CounterValue, float64(drops))
-	ch <- prometheus.MustNewConstMetric(descScratch, prometheus.CounterValue, float64(d.DropsScratch))
+	ch <- prometheus.MustNewConstMetric(descScratch, prometheus.CounterValue, float64(d.DropsScratch+d.DropsNoRing))
 	ch <- prometheus.MustNewConstMetric(descDecode, prometheus.CounterValue, float64(d.DecodeErrors))
+	for _, r := range []struct {
+		reason string
+		n      uint64
+	}{{"ring_buffer_full", ringFull}, {"too_large", d.DropsScratch}, {"no_ring_buffer", d.DropsNoRing}, {"decode_error", d.DecodeErrors}} {
+		ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(r.n), r.reason)
+	}
 	for i, cpu := range d.PerCPU {
 		ch <- prometheus.MustNewConstMetric(descCPUEvts, prometheus.CounterValue, float64(cpu.Events), strconv.Itoa(i))
 		ch <- prometheus.MustNewConstMetric(descCPUDrop, prometheus.CounterValue, float64(cpu.Drops), strconv.Itoa(i))

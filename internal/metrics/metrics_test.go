@@ -23,7 +23,7 @@ func TestServerAndMetrics(t *testing.T) {
 	m.RuleMatched("Read sensitive file untrusted", "Warning", "syscall", []string{"host", "T1555"})
 	m.RuleMatched("Read sensitive file untrusted", "Warning", "syscall", []string{"host", "T1555"})
 	m.SetDriver(func() (DriverCounters, error) {
-		return DriverCounters{Events: 1000, DropsBuffer: map[string]uint64{"open": 7, "execve": 3}, DropsScratch: 2,
+		return DriverCounters{Events: 1000, DropsBuffer: map[string]uint64{"open": 7, "execve": 3}, DropsScratch: 2, DropsNoRing: 4,
 			PerCPU: []CPUCounters{{Events: 600, Drops: 10}, {Events: 400}}, DecodeErrors: 1}, nil
 	})
 	m.RulesInForce(25)
@@ -52,10 +52,14 @@ func TestServerAndMetrics(t *testing.T) {
 	}
 	for _, want := range []string{
 		`falcosecurity_falco_rules_matches_total{priority="Warning",rule_name="Read sensitive file untrusted",source="syscall",tags="host,T1555"} 2`,
-		`falcosecurity_scap_n_evts_total 1012`,
-		`falcosecurity_scap_n_drops_total 12`,
+		`falcosecurity_scap_n_evts_total 1016`,
+		`falcosecurity_scap_n_drops_total 16`,
 		`falcosecurity_scap_n_drops_buffer_total{category="open"} 7`,
-		`falcosecurity_scap_n_drops_scratch_map_total 2`,
+		`falcosecurity_scap_n_drops_scratch_map_total 6`,
+		`kestrel_events_dropped_total{reason="ring_buffer_full"} 10`,
+		`kestrel_events_dropped_total{reason="too_large"} 2`,
+		`kestrel_events_dropped_total{reason="no_ring_buffer"} 4`,
+		`kestrel_events_dropped_total{reason="decode_error"} 1`,
 		`falcosecurity_scap_n_evts_cpu_total{cpu="0"} 600`,
 		`falcosecurity_scap_n_drops_cpu_total{cpu="0"} 10`,
 		`kestrel_decode_errors_total 1`,
