@@ -114,9 +114,17 @@ var fillerProgs = map[string]func(*kestrelObjects) *ebpf.Program{
 	"pipe2":             func(o *kestrelObjects) *ebpf.Program { return o.Pipe2X },
 }
 
-// fillers maps x86_64 syscall numbers to the exit programs.
+// fillers maps x86_64 syscall numbers to the exit programs: the
+// syscall's own filler, or for Falco's generic syscalls (those with no
+// event of their own) the generic one, so that every syscall a rule can
+// name by evt.type is captured.
 var fillers = func() map[int]func(*kestrelObjects) *ebpf.Program {
 	m := map[int]func(*kestrelObjects) *ebpf.Program{}
+	for _, sc := range event.GenericSyscalls() {
+		if nr := event.LookupSyscall(sc).NativeX86_64; nr >= 0 && nr < nativeSyscalls {
+			m[int(nr)] = func(o *kestrelObjects) *ebpf.Program { return o.GenericX }
+		}
+	}
 	for name, prog := range fillerProgs {
 		sc, ok := event.SyscallByName(name)
 		if !ok || event.LookupSyscall(sc).NativeX86_64 < 0 {
@@ -130,9 +138,10 @@ var fillers = func() map[int]func(*kestrelObjects) *ebpf.Program {
 // SupportedSyscalls is every syscall the probe can capture.
 func SupportedSyscalls() event.SyscallSet {
 	var s event.SyscallSet
-	for name := range fillerProgs {
-		sc, _ := event.SyscallByName(name)
-		s.Add(sc)
+	for nr := range fillers {
+		if n := event.NativeX86_64(nr); n != nil && n.Syscall != 0 {
+			s.Add(n.Syscall)
+		}
 	}
 	return s
 }

@@ -52,6 +52,7 @@ const (
 	kestrelMapRings             = "rings"
 	kestrelMapScratchMap        = "scratch_map"
 	kestrelMapSysExitTails      = "sys_exit_tails"
+	kestrelMapSyscallCodes      = "syscall_codes"
 	kestrelProgAccept4X         = "accept4_x"
 	kestrelProgAcceptX          = "accept_x"
 	kestrelProgBindX            = "bind_x"
@@ -94,6 +95,7 @@ const (
 	kestrelProgFcntlX           = "fcntl_x"
 	kestrelProgFinitModuleX     = "finit_module_x"
 	kestrelProgForkX            = "fork_x"
+	kestrelProgGenericX         = "generic_x"
 	kestrelProgGetsockoptX      = "getsockopt_x"
 	kestrelProgInitModuleX      = "init_module_x"
 	kestrelProgInotifyInit1X    = "inotify_init1_x"
@@ -255,6 +257,7 @@ type kestrelProgramSpecs struct {
 	FcntlX           *ebpf.ProgramSpec `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.ProgramSpec `ebpf:"finit_module_x"`
 	ForkX            *ebpf.ProgramSpec `ebpf:"fork_x"`
+	GenericX         *ebpf.ProgramSpec `ebpf:"generic_x"`
 	GetsockoptX      *ebpf.ProgramSpec `ebpf:"getsockopt_x"`
 	InitModuleX      *ebpf.ProgramSpec `ebpf:"init_module_x"`
 	InotifyInit1X    *ebpf.ProgramSpec `ebpf:"inotify_init1_x"`
@@ -340,6 +343,7 @@ type kestrelMapSpecs struct {
 	Rings        *ebpf.MapSpec `ebpf:"rings"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
 	SysExitTails *ebpf.MapSpec `ebpf:"sys_exit_tails"`
+	SyscallCodes *ebpf.MapSpec `ebpf:"syscall_codes"`
 }
 
 // kestrelVariableSpecs contains global variables before they are loaded into the kernel.
@@ -382,6 +386,7 @@ type kestrelMaps struct {
 	Rings        *ebpf.Map `ebpf:"rings"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
 	SysExitTails *ebpf.Map `ebpf:"sys_exit_tails"`
+	SyscallCodes *ebpf.Map `ebpf:"syscall_codes"`
 }
 
 func (m *kestrelMaps) Close() error {
@@ -395,6 +400,7 @@ func (m *kestrelMaps) Close() error {
 		m.Rings,
 		m.ScratchMap,
 		m.SysExitTails,
+		m.SyscallCodes,
 	)
 }
 
@@ -455,6 +461,7 @@ type kestrelPrograms struct {
 	FcntlX           *ebpf.Program `ebpf:"fcntl_x"`
 	FinitModuleX     *ebpf.Program `ebpf:"finit_module_x"`
 	ForkX            *ebpf.Program `ebpf:"fork_x"`
+	GenericX         *ebpf.Program `ebpf:"generic_x"`
 	GetsockoptX      *ebpf.Program `ebpf:"getsockopt_x"`
 	InitModuleX      *ebpf.Program `ebpf:"init_module_x"`
 	InotifyInit1X    *ebpf.Program `ebpf:"inotify_init1_x"`
@@ -571,6 +578,7 @@ func (p *kestrelPrograms) Close() error {
 		p.FcntlX,
 		p.FinitModuleX,
 		p.ForkX,
+		p.GenericX,
 		p.GetsockoptX,
 		p.InitModuleX,
 		p.InotifyInit1X,

@@ -166,6 +166,13 @@ func (p *Probe) setup(ncpu int, inner *ebpf.MapSpec) error {
 			}
 		}
 	}
+	for nr := 0; nr < nativeSyscalls; nr++ {
+		if n := event.NativeX86_64(nr); n != nil && n.Syscall != 0 {
+			if err := p.objs.SyscallCodes.Put(uint32(nr), n.Syscall); err != nil {
+				return fmt.Errorf("installing the syscall code map: %w", err)
+			}
+		}
+	}
 	for nr, f := range fillers {
 		prog := f(&p.objs)
 		if err := p.objs.ExitFillers.Put(uint32(nr), prog); err != nil {

@@ -71,24 +71,41 @@ static __always_inline __u32 socketcall_to_64(__u32 call)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+/* Native syscall number -> libscap's syscall code (ppm_sc), for the
+ * generic event's ID parameter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NATIVE_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u16);
+} syscall_codes SEC(".maps");
+
+/* The x86_64 number of the syscall that is exiting (an i386 call of a
+ * 32-bit process translated), or NATIVE_SYSCALLS when there is none. */
+static __always_inline __u32 native_nr(struct pt_regs *regs)
 {
 	__u32 nr = (__u32)regs->orig_ax;
 	if (nr >= NATIVE_SYSCALLS)
-		return 0;
+		return NATIVE_SYSCALLS;
 	if (in_compat()) {
 		if (nr == NR_IA32_SOCKETCALL) {
 			nr = socketcall_to_64((__u32)regs->bx);
-			if (nr == 0)
-				return 0;
-		} else {
-			__u32 *x = bpf_map_lookup_elem(&ia32_map, &nr);
-			if (!x || *x == 0)
-				return 0;
-			nr = *x - 1;
+			return nr == 0 ? NATIVE_SYSCALLS : nr;
 		}
+		__u32 *x = bpf_map_lookup_elem(&ia32_map, &nr);
+		if (!x || *x == 0 || *x > NATIVE_SYSCALLS)
+			return NATIVE_SYSCALLS;
+		nr = *x - 1;
 	}
+	return nr;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 nr = native_nr(regs);
+	if (nr >= NATIVE_SYSCALLS)
+		return 0;
 	__u8 *on = bpf_map_lookup_elem(&interesting, &nr);
 	if (!on || !*on || !traced())
 		return 0;
@@ -349,6 +366,25 @@ int BPF_PROG(close_x, struct pt_regs *regs, long ret)
 		return 0;
 	rec_s64(&r, ret);                    /* res */
 	rec_s64(&r, (__s64)(__s32)ARG0); /* fd */
+	rec_submit(&r);
+	return 0;
+}
+
+/* Syscalls without an event of their own (Falco's generic ones: madvise,
+ * fchmodat2, ...): the generic exit event names the syscall, so evt.type
+ * works; as in Falco, it carries no arguments. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(generic_x, struct pt_regs *regs, long ret)
+{
+	struct rec r;
+	__u32 nr = native_nr(regs);
+	__u16 *code = bpf_map_lookup_elem(&syscall_codes, &nr);
+	if (!code)
+		return 0;
+	if (!rec_begin(&r, PPME_GENERIC_X, PPME_GENERIC_X_NPARAMS, 0, CAT_OTHER))
+		return 0;
+	rec_u16(&r, *code);      /* ID */
+	rec_u16(&r, (__u16)nr);  /* nativeID */
 	rec_submit(&r);
 	return 0;
 }
