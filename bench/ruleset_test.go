@@ -11,6 +11,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/fields"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 // stableRuleset loads Falco's stable rules from ../shared with the
@@ -24,12 +25,7 @@ func stableRuleset(tb testing.TB, matching engine.Matching) *engine.Ruleset {
 		}
 		tb.Skip("../shared/falco-rules not present")
 	}
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{
-		Name: fields.SyscallSource, Fields: src, Binder: synthBinder{},
-		EventTypes: event.NewResolver(), AsyncCode: int(event.AsyncEventCode),
-	}}, load.Options{Plugins: map[string]string{"container": "0.7.0"}})
+	l := load.New([]*load.Source{sources.Syscall(nil, synthBinder{})}, load.Options{Plugins: sources.BuiltinPlugins})
 	res := l.LoadFile(path)
 	if !res.OK() {
 		tb.Fatalf("load: %s", res.Verbose(l.Contents()))

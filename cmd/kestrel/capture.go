@@ -18,11 +18,10 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
-	"github.com/kestrel-project/kestrel/internal/fields"
-	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/probe"
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 	"github.com/kestrel-project/kestrel/internal/selection"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 // newCaptureCommand is `kestrel capture -w FILE [--duration D] [filter]`.
@@ -60,8 +59,8 @@ Debian's sysdig 0.29 reads.`,
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}
 				}
-				src, _ := fields.NewDefault().Source(fields.SyscallSource)
-				comp := engine.NewCompiler(src, inspect.Binder{}, event.NewResolver(inspect.AsyncEventNames...))
+				src := sources.Syscall(nil, nil)
+				comp := engine.NewCompiler(src.Fields, src.Binder, src.EventTypes)
 				cond, _, err := comp.Compile(expr)
 				if err != nil {
 					return &exitError{code: 1, msg: fmt.Sprintf("filter %q: %v", text, err)}

@@ -17,15 +17,11 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/defaults"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/selection"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 // Version is Kestrel's version, set at build time with -ldflags.
 var Version = "0.1.0-dev"
-
-// builtinPlugins are the Falco plugins whose fields Kestrel provides
-// itself, with the plugin version whose fields it matches, so rule files'
-// required_plugin_versions are satisfied.
-var builtinPlugins = map[string]string{"container": "0.7.0"}
 
 type rootOptions struct {
 	rulesFiles  []string
@@ -65,17 +61,7 @@ func newSetupWith(static map[string]string) *setup {
 			binder = staticBinder{values: static, next: binder}
 		}
 	}
-	syscall, _ := reg.Source(fields.SyscallSource)
-	return &setup{
-		registry: reg,
-		sources: []*load.Source{{
-			Name:       fields.SyscallSource,
-			Fields:     syscall,
-			Binder:     binder,
-			EventTypes: event.NewResolver(inspect.AsyncEventNames...),
-			AsyncCode:  int(event.AsyncEventCode),
-		}},
-	}
+	return &setup{registry: reg, sources: []*load.Source{sources.Syscall(reg, binder)}}
 }
 
 func (s *setup) newLoader() *load.Loader {
@@ -84,7 +70,7 @@ func (s *setup) newLoader() *load.Loader {
 
 // newLoaderWith is newLoader honouring append_output's suggested_output.
 func (s *setup) newLoaderWith(out config.Outputs) *load.Loader {
-	opts := load.Options{Plugins: builtinPlugins}
+	opts := load.Options{Plugins: sources.BuiltinPlugins}
 	for _, a := range out.Append {
 		opts.AppendOutput = append(opts.AppendOutput, load.AppendOutput{Source: a.Source, Rule: a.Rule, Tags: a.Tags,
 			Format: a.ExtraOutput, Fields: a.ExtraFields})

@@ -26,6 +26,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/lang"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/selection"
+	"github.com/kestrel-project/kestrel/internal/sources"
 	"github.com/kestrel-project/kestrel/internal/state"
 )
 
@@ -43,11 +44,7 @@ func falcoRules(t *testing.T) string {
 
 func loadRuleset(t *testing.T, file string) *engine.Ruleset {
 	t.Helper()
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
-		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
+	l := sources.NewLoader(sources.DefaultOptions())
 	if res := l.LoadFile(file); !res.OK() {
 		t.Fatal(res.Verbose(l.Contents()))
 	}
@@ -264,10 +261,7 @@ func syscallSet(t *testing.T, names ...string) event.SyscallSet {
 
 func contentRuleset(t *testing.T, rules string) (*engine.Ruleset, event.SyscallSet) {
 	t.Helper()
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}}, load.Options{})
+	l := sources.NewLoader(load.Options{})
 	if res := l.LoadContent("rules.yaml", []byte(rules)); !res.OK() {
 		t.Fatal(res.Verbose(l.Contents()))
 	}

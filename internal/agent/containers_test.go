@@ -14,12 +14,11 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/container/runtimes"
 	"github.com/kestrel-project/kestrel/internal/engine"
-	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
-	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
+	"github.com/kestrel-project/kestrel/internal/sources"
 	"github.com/kestrel-project/kestrel/internal/testutil/dockertest"
 )
 
@@ -39,11 +38,7 @@ func dockerManager(t *testing.T) *container.Manager {
 // them with the container plugin.
 func loadRules(t *testing.T, files ...string) *engine.Ruleset {
 	t.Helper()
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
-		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
+	l := sources.NewLoader(sources.DefaultOptions())
 	for i, f := range files {
 		var res *load.Result
 		if strings.Contains(f, "\n") {

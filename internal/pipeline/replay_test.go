@@ -10,11 +10,10 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
-	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
-	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 func shared(t *testing.T, parts ...string) string {
@@ -32,11 +31,7 @@ func shared(t *testing.T, parts ...string) string {
 // ruleset compiles rules files (paths or YAML contents) for replay.
 func ruleset(t testing.TB, matching engine.Matching, files ...string) *engine.Ruleset {
 	t.Helper()
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
-		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
+	l := sources.NewLoader(sources.DefaultOptions())
 	for i, f := range files {
 		var res *load.Result
 		if strings.Contains(f, "\n") {

@@ -37,11 +37,10 @@ import (
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
-	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
-	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/selection"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 const image = "kestrel-bench/busybox:enrichment"
@@ -189,11 +188,7 @@ func fail(err error) {
 }
 
 func rules(file string) (*engine.Ruleset, event.SyscallSet, error) {
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
-		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
+	l := sources.NewLoader(sources.DefaultOptions())
 	if res := l.LoadFile(file); !res.OK() {
 		return nil, event.SyscallSet{}, fmt.Errorf("%s", res.Verbose(l.Contents()))
 	}

@@ -22,12 +22,12 @@ import (
 	"github.com/kestrel-project/kestrel/internal/engine"
 	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
-	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/defaults"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/selection"
+	"github.com/kestrel-project/kestrel/internal/sources"
 )
 
 // firedAlert is one alert of a live run.
@@ -43,11 +43,7 @@ type firedAlert struct {
 // matching (rule_matching: all) so that each rule's own test sees it.
 func defaultRuleset(t *testing.T) (*engine.Ruleset, *load.Loader) {
 	t.Helper()
-	reg := fields.NewDefault()
-	src, _ := reg.Source(fields.SyscallSource)
-	l := load.New([]*load.Source{{Name: fields.SyscallSource, Fields: src, Binder: inspect.Binder{},
-		EventTypes: event.NewResolver(inspect.AsyncEventNames...), AsyncCode: int(event.AsyncEventCode)}},
-		load.Options{Plugins: map[string]string{"container": "0.7.0"}, AppendOutput: []load.AppendOutput{{Suggested: true}}})
+	l := sources.NewLoader(sources.DefaultOptions())
 	for _, f := range defaults.Files() {
 		if res := l.LoadContent(f.Name, f.Content); !res.OK() || len(res.Warnings) > 0 {
 			t.Fatalf("%s:\n%s", f.Name, res.Verbose(l.Contents()))
