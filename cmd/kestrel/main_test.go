@@ -719,6 +719,56 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 	}
 }
 
+// A change to the configuration file reloads it: the priority threshold
+// applies to the reloaded rules at once, and a change to a destination is
+// reported as waiting for a restart.
+func TestReloadAppliesConfigChange(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte(`- rule: low
+  desc: a
+  condition: evt.type = openat and proc.name = kestrel-nothing
+  output: a
+  priority: INFO
+- rule: high
+  desc: b
+  condition: evt.type = openat and proc.name = kestrel-nothing2
+  output: b
+  priority: CRITICAL
+`), 0o644)
+	cfg := filepath.Join(dir, "kestrel.yaml")
+	base := "webserver:\n  enabled: false\nsyslog_output:\n  enabled: false\n"
+	if err := os.WriteFile(cfg, []byte(base+"priority: debug\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errOut := kestrel(t, "-c", cfg, "-r", rules, "-M", "4")
+		done <- result{code, errOut}
+	}()
+	time.Sleep(2 * time.Second)
+	if err := os.WriteFile(cfg, []byte(base+"priority: critical\nfile_output:\n  enabled: true\n  filename: "+filepath.Join(dir, "alerts")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.code != 0 {
+		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
+			t.Skip("probe unavailable")
+		}
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{`msg="rules loaded" rules=2 enabled=2`, `msg="rules reloaded" rules=2 enabled=1`,
+		`level=WARN msg="configuration changes that apply at the next start" keys=outputs`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
 // Alerts reach a file and an HTTP receiver on 127.0.0.1 in Falco's JSON
 // form with http_output's headers; a dead receiver neither blocks the file
 // output nor loses its alerts there, and its failures are counted.

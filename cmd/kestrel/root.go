@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"strings"
 	"time"
@@ -103,15 +104,30 @@ type settings struct {
 	configFiles []string
 }
 
-// loadConfig reads -c and the files its config_files names, applies -o
-// and decodes every section, so a bad key fails before any work starts.
+// loadConfig reads the configuration (readConfig) and starts Kestrel's
+// logger as it says, with the schema warnings as its first messages.
 func (o *rootOptions) loadConfig() (*settings, error) {
+	st, warnings, err := o.readConfig()
+	if err != nil {
+		return nil, err
+	}
+	st.log, st.closeLog = newLogger(st.logging, o.stderr)
+	for _, w := range warnings {
+		st.log.Warn("configuration warning", "warning", w)
+	}
+	return st, nil
+}
+
+// readConfig reads -c and the files its config_files names, applies -o
+// and decodes every section, so a bad key fails before any work starts.
+// It also returns the schema warnings.
+func (o *rootOptions) readConfig() (*settings, []string, error) {
 	tree := config.Empty()
 	var files, warnings []string
 	if o.configFile != "" {
 		t, loaded, err := config.LoadFileWithIncludes(o.configFile)
 		if err != nil {
-			return nil, &exitError{code: 1, msg: err.Error()}
+			return nil, nil, &exitError{code: 1, msg: err.Error()}
 		}
 		tree, files = t, loaded
 		// As Falco, a configuration off the schema is warned about, not
@@ -122,12 +138,12 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 	}
 	for _, ov := range o.overrides {
 		if err := tree.Override(ov); err != nil {
-			return nil, &exitError{code: 1, msg: err.Error()}
+			return nil, nil, &exitError{code: 1, msg: err.Error()}
 		}
 	}
 	st := settings{tree: tree, configFiles: files}
 	var err error
-	fail := func(err error) (*settings, error) { return nil, &exitError{code: 1, msg: err.Error()} }
+	fail := func(err error) (*settings, []string, error) { return nil, nil, &exitError{code: 1, msg: err.Error()} }
 	if st.engine, err = tree.EngineSettings(); err != nil {
 		return fail(err)
 	}
@@ -161,11 +177,7 @@ func (o *rootOptions) loadConfig() (*settings, error) {
 	if st.engines, err = tree.ContainerSettings(); err != nil {
 		return fail(err)
 	}
-	st.log, st.closeLog = newLogger(st.logging, o.stderr)
-	for _, w := range warnings {
-		st.log.Warn("configuration warning", "warning", w)
-	}
-	return &st, nil
+	return &st, warnings, nil
 }
 
 func (o *rootOptions) run(stdout, stderr io.Writer) error {
@@ -217,17 +229,31 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		st.log.Info("engine.kind=nodriver: no syscall events to watch")
 		return nil
 	}
-	// SIGHUP reloads the rules files: the probe's selection changes in
-	// place and the new rules apply from the next event.
+	// SIGHUP, or a change to a watched file, reloads the configuration
+	// and the rules files: the settings that shape the ruleset apply at
+	// once (the probe's selection changes in place and the new rules apply
+	// from the next event); the others are reported as waiting for a
+	// restart.
 	reload := func() (*engine.Ruleset, selection.Result, error) {
-		l, err := loadRules(newSetupWith(st.static), o.rulesFiles, st)
+		nst, warnings, err := o.readConfig()
 		if err != nil {
 			return nil, selection.Result{}, err
 		}
-		rs, enabled := l.Ruleset(fields.SyscallSource, st.engine.Priority, selections(st.engine), matching(st.engine))
+		nst.log = st.log
+		for _, w := range warnings {
+			st.log.Warn("configuration warning", "warning", w)
+		}
+		if keys := restartOnlyChanges(st, nst); len(keys) > 0 {
+			st.log.Warn("configuration changes that apply at the next start", "keys", strings.Join(keys, ","))
+		}
+		l, err := loadRules(newSetupWith(nst.static), o.rulesFiles, nst)
+		if err != nil {
+			return nil, selection.Result{}, err
+		}
+		rs, enabled := l.Ruleset(fields.SyscallSource, nst.engine.Priority, selections(nst.engine), matching(nst.engine))
 		st.log.Info("rules reloaded", "rules", len(l.Rules()), "enabled", len(enabled))
 		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
-			CustomSet: st.base.CustomSet, Repair: st.base.Repair, All: st.base.All}), nil
+			CustomSet: nst.base.CustomSet, Repair: nst.base.Repair, All: nst.base.All}), nil
 	}
 	watch := append([]string{}, o.rulesFiles...)
 	if len(watch) == 0 {
@@ -235,6 +261,39 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	}
 	watch = append(watch, st.configFiles...)
 	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
+}
+
+// restartOnlyChanges names the configuration sections that differ between
+// the running settings and reloaded ones but are only read at start: the
+// alert format, the destinations, the web server, the container engines,
+// logging, the event source and the drop monitor. (Rules files, priority,
+// rules selections, rule_matching, append_output, static_fields and
+// base_syscalls apply on reload.)
+func restartOnlyChanges(cur, next *settings) []string {
+	format := func(o config.Outputs) config.Outputs {
+		o.Append, o.SuggestedOutput = nil, false
+		return o
+	}
+	var keys []string
+	for _, c := range []struct {
+		key     string
+		changed bool
+	}{
+		{"json_output", cur.engine.JSONOutput != next.engine.JSONOutput},
+		{"json_*/time_format_iso_8601/buffered_outputs", !reflect.DeepEqual(format(cur.outputs), format(next.outputs))},
+		{"outputs", !reflect.DeepEqual(cur.dests, next.dests)},
+		{"webserver", !reflect.DeepEqual(cur.web, next.web)},
+		{"plugins.container", !reflect.DeepEqual(cur.engines, next.engines)},
+		{"log_*", !reflect.DeepEqual(cur.logging, next.logging)},
+		{"engine", !reflect.DeepEqual(cur.source, next.source)},
+		{"syscall_event_drops", !reflect.DeepEqual(cur.drops, next.drops)},
+		{"watch_config_files", cur.watch != next.watch},
+	} {
+		if c.changed {
+			keys = append(keys, c.key)
+		}
+	}
+	return keys
 }
 
 // rulesSyscalls is the union of the enabled rules' syscall sets.
