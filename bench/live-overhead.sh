@@ -9,12 +9,24 @@
 #      events lost in the kernel and whether the canary (cat /etc/shadow,
 #      every half second) kept raising its rule; the highest rate with under
 #      0.1% losses and every canary seen is the drop-free rate.
-# Usage: bench/live-overhead.sh [ROUNDS]   (medians of ROUNDS rounds, default 5)
+# Usage: bench/live-overhead.sh [ROUNDS] [RULESET]
+#   ROUNDS: medians of ROUNDS rounds, default 5
+#   RULESET: falco-stable (default: Falco's falco_rules.yaml) or kestrel
+#   (Kestrel's embedded default rules, as `kestrel` runs with no -r)
 set -eu
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
+RULESET=${2:-falco-stable}
 SHARED=${KESTREL_SHARED:-../shared}
-RULES="$SHARED/falco-rules/falco_rules.yaml"
+case "$RULESET" in
+falco-stable)
+	RULES_ARGS="-r $SHARED/falco-rules/falco_rules.yaml"
+	CANARY_RULE="Read sensitive file untrusted" ;;
+kestrel)
+	RULES_ARGS=""
+	CANARY_RULE="Sensitive credential file read" ;;
+*) echo "live-overhead: RULESET is falco-stable or kestrel" >&2; exit 2 ;;
+esac
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 [ "$(id -u)" -eq 0 ] || { echo "live-overhead: run as root" >&2; exit 1; }
 
@@ -50,10 +62,11 @@ until grep -q attached "$work/noop.out" 2>/dev/null; do sleep 0.1; done
 workload >"$work/floor"
 kill "$npid"; wait "$npid" 2>/dev/null || true; npid=
 
-echo "== Kestrel with Falco's stable rules" >&2
-"$work/kestrel" -r "$RULES" >"$work/alerts" 2>"$work/kestrel.err" &
+echo "== Kestrel with the $RULESET rules" >&2
+# shellcheck disable=SC2086 # RULES_ARGS is a flag and its value, or nothing
+"$work/kestrel" $RULES_ARGS -o webserver.enabled=false >"$work/alerts" 2>"$work/kestrel.err" &
 kpid=$!
-until grep -q "^Loaded" "$work/kestrel.err" 2>/dev/null; do sleep 0.1; done
+until grep -q 'msg="rules loaded"' "$work/kestrel.err" 2>/dev/null; do sleep 0.1; done
 sleep 2 # the /proc scan and the probe load
 t0=$(date +%s%N); c0=$(cpu_ticks "$kpid")
 workload >"$work/withkestrel"
@@ -79,9 +92,10 @@ echo "== storm: open+close of /dev/null at a rising rate (2 events each), canary
 printf "%10s %12s %12s %10s %8s %8s\n" "opens/s" achieved events lost "loss %" canaries
 best=0
 for rate in 25000 50000 100000 200000 400000 800000; do
-	"$work/kestrel" -r "$RULES" -o json_output=true >"$work/storm.out" 2>"$work/storm.err" &
+	# shellcheck disable=SC2086
+	"$work/kestrel" $RULES_ARGS -o webserver.enabled=false -o json_output=true >"$work/storm.out" 2>"$work/storm.err" &
 	kpid=$!
-	until grep -q "^Loaded" "$work/storm.err" 2>/dev/null; do sleep 0.1; done
+	until grep -q 'msg="rules loaded"' "$work/storm.err" 2>/dev/null; do sleep 0.1; done
 	sleep 2
 	( for i in 1 2 3 4 5 6; do cat /etc/shadow >/dev/null; sleep 0.5; done ) &
 	cpid=$!
@@ -90,7 +104,7 @@ for rate in 25000 50000 100000 200000 400000 800000; do
 	sleep 1
 	kill -INT "$kpid"; wait "$kpid" || true; kpid=
 	ev=$(sed -n 's/^Kernel events: \([0-9]*\) written, \([0-9]*\) lost.*/\1 \2/p' "$work/storm.err")
-	canaries=$(grep '"rule":"Read sensitive file untrusted"' "$work/storm.out" | grep -c '"proc.name":"cat"' || true)
+	canaries=$(grep "\"rule\":\"$CANARY_RULE\"" "$work/storm.out" | grep -c '"proc.name":"cat"' || true)
 	echo "$ev" | awk -v r="$rate" -v a="$achieved" -v c="$canaries" '{
 		loss = ($1 + $2) > 0 ? 100 * $2 / ($1 + $2) : 0
 		printf "%10d %12d %12d %10d %7.3f%% %6d/6\n", r, a, $1, $2, loss, c

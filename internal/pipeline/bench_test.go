@@ -9,15 +9,28 @@ import (
 
 	"github.com/kestrel-project/kestrel/internal/alert"
 	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/rules/defaults"
 )
 
 // BenchmarkReplay replays run_as_user_0_container.scap (4143 events,
 // decompressed beforehand so gzip is not timed) through Falco's stable
-// rules and reports the cost per event read: reading, state, field
-// extraction and rule evaluation.
+// rules, and through Kestrel's default rules, and reports the cost per
+// event read: reading, state, field extraction and rule evaluation.
 func BenchmarkReplay(b *testing.B) {
+	b.Run("falco-stable", func(b *testing.B) {
+		benchmarkReplay(b, ruleset(b, engine.MatchFirst, filepath.Join("..", "..", "..", "shared", "falco-rules", "falco_rules.yaml")))
+	})
+	b.Run("kestrel-defaults", func(b *testing.B) {
+		var contents []string
+		for _, f := range defaults.Files() {
+			contents = append(contents, string(f.Content))
+		}
+		benchmarkReplay(b, ruleset(b, engine.MatchFirst, contents...))
+	})
+}
+
+func benchmarkReplay(b *testing.B, rs *engine.Ruleset) {
 	src := filepath.Join("..", "..", "..", "shared", "captures", "run_as_user_0_container.scap")
-	rulesFile := filepath.Join("..", "..", "..", "shared", "falco-rules", "falco_rules.yaml")
 	f, err := os.Open(src)
 	if err != nil {
 		b.Skip("../shared not present")
@@ -36,7 +49,6 @@ func BenchmarkReplay(b *testing.B) {
 		b.Fatal(err)
 	}
 	out.Close()
-	rs := ruleset(b, engine.MatchFirst, rulesFile)
 	cfg := Config{Capture: plain, Ruleset: rs, Out: io.Discard, Alerts: alert.Options{Hostname: "bench"}}
 	var events uint64
 	b.ResetTimer()
