@@ -24,6 +24,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
+# The default rules' tests use sudo as the benign reader of /etc/shadow.
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 

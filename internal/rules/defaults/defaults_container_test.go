@@ -1,7 +1,10 @@
 package defaults_test
 
 import (
+	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,15 +20,43 @@ func TestContainerRulesLive(t *testing.T) {
 	if err := os.Chmod(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A static unix socket client for the containers (busybox has none),
+	// and a socket of no runtime for the look-alike.
+	helper := filepath.Join(data, "unixconnect")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = "/usr/local/go/bin/go"
+	}
+	build := exec.Command(goTool, "build", "-o", helper, "github.com/kestrel-project/kestrel/internal/testutil/unixconnect")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building unixconnect: %v\n%s", err, out)
+	}
+	other, err := net.Listen("unix", filepath.Join(data, "other.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	go func() {
+		for {
+			c, err := other.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.0 200 OK\r\n\r\n"))
+			c.Close()
+		}
+	}()
 	var plain, capped, hostPID, mounted string
 	as := fire(t, true, func() {
 		// plain: a harmless bind mount, default capabilities, own namespaces.
 		plain = dockertest.Run(t, image, []string{"-v", data + ":/data:ro"}, "sleep", "120")
 		capped = dockertest.Run(t, image, []string{"--cap-add", "SYS_ADMIN"}, "sleep", "120")
-		hostPID = dockertest.Run(t, image, []string{"--pid", "host"}, "sleep", "120")
+		hostPID = dockertest.Run(t, image, []string{"--pid", "host", "--cap-add", "SYS_PTRACE"}, "sleep", "120")
 		mounted = dockertest.Run(t, image, []string{"-v", "/var/run/docker.sock:/var/run/docker.sock",
-			"-v", "/etc:/host-etc:ro"}, "sleep", "120")
+			"-v", "/etc:/host-etc:ro", "-v", data + ":/data:ro"}, "sleep", "120")
 		p, c, m := "docker exec "+plain+" ", "docker exec "+capped+" ", "docker exec "+mounted+" "
+		h := "docker exec " + hostPID + " "
 		for _, s := range []string{
 			p + "cp /bin/busybox /tmp/bb", p + "/tmp/bb true", // Dropped binary executed
 			p + "/bin/true",                                   // look-alike: an image binary
@@ -35,7 +66,8 @@ func TestContainerRulesLive(t *testing.T) {
 			p + "mount",                                       // look-alike: list the mounts
 			p + "sh -c 'echo /x > /tmp/release_agent'",        // Cgroup release agent written
 			p + "sh -c 'echo x > /tmp/release_notes'",         // look-alike
-			m + "cat /var/run/docker.sock",                    // Container runtime socket accessed
+			m + "/data/unixconnect /var/run/docker.sock",      // Container runtime socket accessed: a real API call
+			m + "/data/unixconnect /data/other.sock",          // look-alike: another unix socket
 			m + "cat /host-etc/hostname",                      // look-alike
 			p + "nsenter -t 1 -m true", p + "unshare -m true", // Namespace change attempted
 			p + "hostname",                                           // look-alike
@@ -56,8 +88,9 @@ func TestContainerRulesLive(t *testing.T) {
 			p + "cp /bin/busybox /tmp/kubectl", p + "cp /bin/busybox /tmp/kubectx",
 			p + "/tmp/kubectl get pods",                                    // Container management tool run
 			p + "/tmp/kubectx",                                             // look-alike
-			p + "cat /proc/1/root/etc/hostname",                            // Other process root filesystem read
-			p + "cat /proc/self/root/etc/hostname",                         // look-alike: its own root
+			h + "cat /proc/1/root/etc/hostname",                            // Other process root filesystem read: the host's
+			p + "cat /proc/1/root/etc/hostname",                            // look-alike: its own PID 1, its own root
+			h + "cat /proc/self/root/etc/hostname",                         // look-alike: its own root
 			p + "sh -c 'echo \"kestrel:x:0:0::/:/bin/sh\" >> /etc/passwd'", // Account file modified
 			p + "cat /etc/passwd",                                          // look-alike: a read
 		} {
@@ -100,8 +133,8 @@ func TestContainerRulesLive(t *testing.T) {
 		{"Mount attempted in a container", in(capped), in(plain)},
 		{"Cgroup release agent written in a container", and(in(plain), field("fd.name", "/tmp/release_agent")),
 			and(in(plain), field("fd.name", "/tmp/release_notes"))},
-		{"Container runtime socket accessed from a container", and(in(mounted), cmd("docker.sock")),
-			and(in(mounted), cmd("hostname"))},
+		{"Container runtime socket accessed from a container", and(in(mounted), cmd("unixconnect /var/run/docker.sock"), field("evt.type", "connect")),
+			and(in(mounted), func(a firedAlert) bool { return cmd("hostname")(a) || cmd("other.sock")(a) })},
 		{"Namespace change attempted in a container", and(in(plain), cmd("nsenter")), and(in(plain), cmd("hostname"))},
 		{"Kernel module load attempted in a container", and(in(plain), cmd("insmod")), and(in(plain), cmd("ls"))},
 		{"Kernel tunables written in a container", and(in(plain), field("fd.name", "/proc/sys/kernel/sysrq")),
@@ -113,8 +146,8 @@ func TestContainerRulesLive(t *testing.T) {
 		{"Terminal shell attached to a container", and(in(plain), cmd("id")), and(in(plain), cmd("env"))},
 		{"Kubernetes service account token read", and(in(plain), cmd("kubernetes.io")), and(in(plain), cmd("other"))},
 		{"Container management tool run in a container", and(in(plain), cmd("kubectl")), and(in(plain), cmd("kubectx"))},
-		{"Other process root filesystem read from a container", and(in(plain), cmd("/proc/1/root")),
-			and(in(plain), cmd("/proc/self/root"))},
+		{"Other process root filesystem read from a container", and(in(hostPID), cmd("/proc/1/root")),
+			func(a firedAlert) bool { return in(plain)(a) || cmd("/proc/self/root")(a) }},
 		{"Account file modified in a container", and(in(plain), field("fd.name", "/etc/passwd")),
 			and(in(plain), cmd("cat"))},
 	}

@@ -29,7 +29,7 @@ func TestNetworkRulesLive(t *testing.T) {
 	netScript(t, filepath.Join(tools, "auditctl"), "exit 0")
 	netScript(t, filepath.Join(tools, "nginx"), "whoami >/dev/null")
 	netScript(t, filepath.Join(tools, "mytool"), "whoami >/dev/null")
-	for _, f := range []string{"victim", "victim2"} {
+	for _, f := range []string{"victim", "victim2", "served"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("data\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -82,9 +82,11 @@ func TestNetworkRulesLive(t *testing.T) {
 		run(t, `python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' kestrel-udp`)
 		run(t, tools+"/iodine -v 2>/dev/null") // DNS tunnelling tool
 		run(t, tools+"/dig -v 2>/dev/null")    // look-alike
-		// Download into /tmp; look-alike: to /dev/null.
-		run(t, "curl -s -o "+dl+" http://127.0.0.1:1/")
-		run(t, "curl -s -o /dev/null http://127.0.0.1:1/kestrel-devnull")
+		// Download into /tmp from a web server on 127.0.0.1; look-alike:
+		// the same download to /dev/null.
+		run(t, "timeout 3 "+tools+"/httpd -f -p 127.0.0.1:47015 -h "+dir+" & sleep 0.3")
+		run(t, "curl -s -o "+dl+" http://127.0.0.1:47015/served")
+		run(t, "curl -s -o /dev/null http://127.0.0.1:47015/served?kestrel-devnull")
 		// Temporary file made executable; look-alike: made readable.
 		run(t, "cp /bin/true "+payload+" && chmod +x "+payload)
 		run(t, "echo x > "+data+" && chmod 644 "+data)
