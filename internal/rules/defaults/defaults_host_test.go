@@ -27,6 +27,7 @@ func TestHostRulesLive(t *testing.T) {
 
 	// System paths this test creates; all removed at the end.
 	cronFile := "/etc/cron.d/" + sfx
+	cronMoved := "/etc/cron.d/" + sfx + "-moved"
 	unitFile := "/etc/systemd/system/" + sfx + ".service"
 	profileFile := "/etc/profile.d/" + sfx + ".sh"
 	sudoersFile := "/etc/sudoers.d/" + sfx
@@ -34,7 +35,7 @@ func TestHostRulesLive(t *testing.T) {
 	logFile2 := "/var/log/" + sfx + "-append.log"
 	logFile3 := "/var/log/" + sfx + "-new.log"
 	binFile := "/usr/local/bin/" + sfx
-	for _, p := range []string{cronFile, unitFile, profileFile, sudoersFile, logFile, logFile2, logFile3, binFile} {
+	for _, p := range []string{cronFile, cronMoved, "/etc/cron.d/." + sfx + ".tmp", unitFile, profileFile, sudoersFile, logFile, logFile2, logFile3, binFile} {
 		defer os.Remove(p)
 	}
 	defer func() {
@@ -82,6 +83,10 @@ print "$fd\n";
 		// persistence
 		run(t, "echo '# kestrel test' > "+cronFile)
 		run(t, "echo '# kestrel test' > "+dir+"/crontab")
+		// as sed -i and editors write: a temporary file renamed over the target
+		run(t, "echo '# kestrel test' > /etc/cron.d/."+sfx+".tmp && mv /etc/cron.d/."+sfx+".tmp "+cronMoved)
+		run(t, "echo 'ssh-ed25519 AAAA kestrel-mv' > "+home+"/.ssh/ak.tmp && mv "+home+"/.ssh/ak.tmp "+home+"/.ssh/authorized_keys2")
+		run(t, "echo x > "+home+"/.ssh/notes.tmp && mv "+home+"/.ssh/notes.tmp "+home+"/.ssh/notes") // look-alike
 		run(t, "printf '[Unit]\\n' > "+unitFile)
 		run(t, "printf '[Unit]\\n' > "+dir+"/"+sfx+".service")
 		run(t, "echo 'ssh-ed25519 AAAA kestrel-test' >> "+home+"/.ssh/authorized_keys")
@@ -132,6 +137,8 @@ print "$fd\n";
 		hit, quiet func(firedAlert) bool
 	}{
 		{"Cron job file written", hostFdIs(cronFile), hostFdIs(dir + "/crontab")},
+		{"Cron job file written", movedTo(cronMoved), movedTo(home + "/.ssh/notes")},
+		{"SSH authorized_keys written", movedTo(home + "/.ssh/authorized_keys2"), movedTo(home + "/.ssh/notes")},
 		{"Systemd unit file written", hostFdIs(unitFile), hostFdIs(dir + "/" + sfx + ".service")},
 		{"SSH authorized_keys written", hostFdIs(home + "/.ssh/authorized_keys"), hostFdIs(home + "/.ssh/known_hosts")},
 		{"Dynamic linker preload file written", hostFdIs("/etc/ld.so.preload"), hostFdIs(dir + "/ld.so.preload")},
@@ -169,6 +176,10 @@ print "$fd\n";
 			t.Logf("alert: %s: %s", a.Rule, a.Output)
 		}
 	}
+}
+
+func movedTo(name string) func(firedAlert) bool {
+	return func(a firedAlert) bool { return a.OutputFields["fs.path.target"] == name }
 }
 
 func hostFdIs(name string) func(firedAlert) bool {
