@@ -124,5 +124,7 @@ func TestZeroAllocs(t *testing.T) {
 	check("ContainsFold", func() { ContainsFold("bash -c curl x | SH", "| sh") })
 	r := MustCompileRegex("/usr/(s?bin|lib)/[[:alnum:]_.-]+")
 	check("Regex", func() { r.Match("/usr/sbin/sshd") })
-	check("Regex invalid UTF-8", func() { r.Match("/usr/bin/\xffbad") })
+	if !raceEnabled { // the sanitising buffer comes from a sync.Pool
+		check("Regex invalid UTF-8", func() { r.Match("/usr/bin/\xffbad") })
+	}
 }
