@@ -130,6 +130,9 @@ print "$fd\n";
 		run(t, "sleep 5 & p=$!; cat /proc/$p/mem > /dev/null 2>&1; cat /proc/$p/status > /dev/null; kill $p")
 		run(t, "cat "+key+" > /dev/null")
 		run(t, "cat "+key+".pub > /dev/null; ssh-keygen -y -f "+key+" > /dev/null")
+		// collection
+		run(t, "grep -ri aws_secret_access_key "+home+" > /dev/null")
+		run(t, "grep -ri kestrel-hello "+home+" > /dev/null")
 	})
 
 	checks := []struct {
@@ -161,6 +164,7 @@ print "$fd\n";
 		{"Binary written below system binary directory", hostFdIs(binFile), hostFdIs(dir + "/true-copy")},
 		{"BPF program loaded by unexpected process", procIs(dir + "/bpfload.pl"), procIs("bpftool")},
 		{"Process or kernel memory opened", hostAnd(procIs("cat"), hostFdSuffix("/mem")), hostFdSuffix("/status")},
+		{"Search for credentials in files", procIs("grep -ri aws_secret_access_key"), procIs("kestrel-hello")},
 		{"SSH private key read by non-SSH program", hostAnd(hostFdIs(key), procIs("cat")), hostOr(hostFdIs(key+".pub"), procIs("ssh-keygen"))},
 	}
 	for _, c := range checks {

@@ -29,6 +29,10 @@ func TestNetworkRulesLive(t *testing.T) {
 	netScript(t, filepath.Join(tools, "auditctl"), "exit 0")
 	netScript(t, filepath.Join(tools, "nginx"), "whoami >/dev/null")
 	netScript(t, filepath.Join(tools, "mytool"), "whoami >/dev/null")
+	// A web worker that shells out and runs ssh (a web shell's first steps),
+	// and the same from a program that is no server.
+	netScript(t, filepath.Join(tools, "uwsgi"), "sh -c true; ssh -V 2>/dev/null")
+	netScript(t, filepath.Join(tools, "myworker"), "sh -c true; ssh -V 2>/dev/null")
 	for _, f := range []string{"victim", "victim2", "served"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("data\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -101,6 +105,8 @@ func TestNetworkRulesLive(t *testing.T) {
 		// whoami under a web server; look-alike: under another program.
 		run(t, tools+"/nginx")
 		run(t, tools+"/mytool")
+		run(t, tools+"/uwsgi")
+		run(t, tools+"/myworker")
 		// Network and process discovery in the container; look-alikes.
 		run(t, dx+"ip addr show >/dev/null")
 		run(t, dx+"ls /sys/class/net >/dev/null")
@@ -155,6 +161,8 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Archive of home directories or system configuration", procIs(etcTar), procIs("work.tar")},
 		{"Cloud exfiltration tool executed", procIs("rclone"), procIs("rsync")},
 		{"System discovery by a service process", parentIs("nginx"), parentIs("mytool")},
+		{"Shell spawned by a web or application server", and(parentIs("uwsgi"), cmdIs("sh -c true")), parentIs("myworker")},
+		{"Remote login client run by a service process", and(parentIs("uwsgi"), cmdIs("ssh -V")), parentIs("myworker")},
 		{"Network discovery in a container", and(inC, procIs("ip addr show")), procIs("ls /sys/class/net")},
 		{"Process discovery in a container", and(inC, cmdIs("ps")), procIs("ls /proc")},
 		{"Data destruction command", procIs("shred -u"), procIs("victim2")},
