@@ -37,6 +37,9 @@ func TestBaseRulesLive(t *testing.T) {
 		run(t, "docker exec "+id+" sh -c true")             // Shell spawned in a container
 		run(t, "docker exec "+id+" rpm -q kestrel")         // Package manager run in a container
 		run(t, "docker exec "+id+" cat /etc/hostname")      // look-alike for both
+		// busybox's sh runs nc as a re-exec of itself: the process is named
+		// exe, only argv[0] says nc.
+		run(t, "docker exec "+id+" sh -c 'nc -w 1 127.0.0.1 9 </dev/null; : kestrel-bb-nc'")
 	})
 	inContainer := func(a firedAlert) bool { return a.OutputFields["container.id"] == id[:12] }
 	checks := []struct {
@@ -46,6 +49,7 @@ func TestBaseRulesLive(t *testing.T) {
 		{"Sensitive credential file read", procIs("cat /etc/shadow"),
 			func(a firedAlert) bool { return procIs("cat /etc/hostname")(a) || procIs("sudo")(a) }},
 		{"Network tool launched", procIs("nc -z"), procIs("ncx")},
+		{"Network tool launched", func(a firedAlert) bool { return inContainer(a) && procIs("-w 1 127.0.0.1 9")(a) }, procIs("ncx")},
 		{"Executable run from /dev/shm", exeIs(shm), exeIs(dir + "/true")},
 		{"Shell spawned in a container", func(a firedAlert) bool { return inContainer(a) && procIs("sh")(a) },
 			func(a firedAlert) bool { return inContainer(a) && procIs("cat")(a) }},
