@@ -47,7 +47,7 @@ func TestContainerRulesLive(t *testing.T) {
 			c.Close()
 		}
 	}()
-	var plain, capped, hostPID, mounted string
+	var plain, capped, hostPID, mounted, scratch string
 	as := fire(t, true, func() {
 		// plain: a harmless bind mount, default capabilities, own namespaces.
 		plain = dockertest.Run(t, image, []string{"-v", data + ":/data:ro"}, "sleep", "120")
@@ -55,11 +55,15 @@ func TestContainerRulesLive(t *testing.T) {
 		hostPID = dockertest.Run(t, image, []string{"--pid", "host", "--cap-add", "SYS_PTRACE"}, "sleep", "120")
 		mounted = dockertest.Run(t, image, []string{"-v", "/var/run/docker.sock:/var/run/docker.sock",
 			"-v", "/etc:/host-etc:ro", "-v", data + ":/data:ro"}, "sleep", "120")
+		// scratch: /tmp is a tmpfs (like an emptyDir), not the image's upper layer.
+		scratch = dockertest.Run(t, image, []string{"--tmpfs", "/tmp:exec"}, "sleep", "120")
+		sc := "docker exec " + scratch + " "
 		p, c, m := "docker exec "+plain+" ", "docker exec "+capped+" ", "docker exec "+mounted+" "
 		h := "docker exec " + hostPID + " "
 		for _, s := range []string{
 			p + "cp /bin/busybox /tmp/bb", p + "/tmp/bb true", // Dropped binary executed
-			p + "/bin/true",                                   // look-alike: an image binary
+			p + "/bin/true",                                       // look-alike: an image binary
+			sc + "cp /bin/busybox /tmp/bb2", sc + "/tmp/bb2 true", // Dropped binary executed, from a tmpfs
 			p + "touch /bin/kestrel-planted",                  // Write below binary directories
 			p + "touch /tmp/kestrel-benign",                   // look-alike
 			c + "mount -t tmpfs none /tmp",                    // Mount attempted
@@ -128,6 +132,8 @@ func TestContainerRulesLive(t *testing.T) {
 		{"Container sharing host namespaces", in(hostPID), in(plain)},
 		{"Dropped binary executed in a container", and(in(plain), field("proc.exepath", "/tmp/bb")),
 			and(in(plain), field("proc.exepath", "/bin/busybox"))},
+		{"Dropped binary executed in a container", and(in(scratch), field("proc.exepath", "/tmp/bb2")),
+			and(in(scratch), field("proc.exepath", "/bin/busybox"))},
 		{"Write below binary directories in a container", and(in(plain), field("fd.name", "/bin/kestrel-planted")),
 			and(in(plain), field("fd.name", "/tmp/kestrel-benign"))},
 		{"Mount attempted in a container", in(capped), in(plain)},

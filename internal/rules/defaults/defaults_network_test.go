@@ -54,6 +54,11 @@ func TestNetworkRulesLive(t *testing.T) {
 	}
 	defer os.RemoveAll(media)
 	netScript(t, filepath.Join(tools, "systemctl"), "exit 0")
+	// Harmless stand-ins named rm and dd: the kernel names a script's
+	// process after the script, so the rule sees rm and dd with the
+	// destructive arguments, and nothing is destroyed.
+	netScript(t, filepath.Join(tools, "rm"), "exit 0")
+	netScript(t, filepath.Join(tools, "dd"), "exit 0")
 
 	image := dockertest.Image(t, "kestrel-test/busybox:defaults-net")
 	id := dockertest.Run(t, image, []string{"--cap-add", "NET_ADMIN"}, "sleep", "60")
@@ -116,8 +121,14 @@ func TestNetworkRulesLive(t *testing.T) {
 		run(t, "shred -u "+dir+"/victim")
 		run(t, "rm -rf --no-preserve-root "+dir+"/absent-kestrel")
 		run(t, "rm -rf "+dir+"/victim2")
-		run(t, tools+"/xmrig --version 2>/dev/null")   // miner
-		run(t, tools+"/xmllint --version 2>/dev/null") // look-alike
+		run(t, tools+"/rm -Rf /home/")
+		run(t, tools+"/rm -r -f '/*'")
+		run(t, tools+"/rm --recursive --force /etc")
+		run(t, tools+"/rm -rf /tmp/kestrel-net-absent") // look-alike
+		run(t, tools+"/dd if=/dev/zero of=/dev/sdz bs=1M")
+		run(t, tools+"/dd if=/dev/sdz of=/tmp/kestrel-net-absent.img") // look-alike: a disk read
+		run(t, tools+"/xmrig --version 2>/dev/null")                   // miner
+		run(t, tools+"/xmllint --version 2>/dev/null")                 // look-alike
 		// ssh in the container; look-alike: ssh-keygen.
 		run(t, dx+"sh -c 'ln -sf /bin/busybox /tmp/ssh && /tmp/ssh -V' 2>/dev/null")
 		run(t, dx+"sh -c 'ln -sf /bin/busybox /tmp/ssh-keygen && /tmp/ssh-keygen -V' 2>/dev/null")
@@ -167,6 +178,10 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Process discovery in a container", and(inC, cmdIs("ps")), procIs("ls /proc")},
 		{"Data destruction command", procIs("shred -u"), procIs("victim2")},
 		{"Data destruction command", procIs("--no-preserve-root"), procIs("victim2")},
+		{"Data destruction command", procIs("rm -Rf /home/"), procIs("kestrel-net-absent")},
+		{"Data destruction command", procIs("rm -r -f /*"), procIs("kestrel-net-absent")},
+		{"Data destruction command", procIs("rm --recursive --force /etc"), procIs("kestrel-net-absent")},
+		{"Data destruction command", procIs("of=/dev/sdz"), procIs("kestrel-net-absent")},
 		{"Cryptocurrency miner executed", procIs("xmrig"), procIs("xmllint")},
 		{"SSH client run in a container", and(inC, cmdIs("ssh -V")), cmdIs("ssh-keygen -V")},
 		{"Security tool stopped or killed", procIs("falco-kestrel-absent"), procIs("net-absent-daemon")},
