@@ -364,11 +364,22 @@ func stringSet(values []string) func(string) bool {
 		return func(s string) bool { return match.TrimNUL(s) == v }
 	}
 	set := make(map[string]struct{}, len(values))
+	// lengths has bit n set when a value is n bytes long (bit 63: 63 or
+	// more). Most values tested against a set, such as a path against a
+	// list of program names, have a length no element has: the mask
+	// answers those without hashing the value, as libsinsp's min/max
+	// length check does.
+	var lengths uint64
 	for _, v := range values {
 		set[v] = struct{}{}
+		lengths |= 1 << min(len(v), 63)
 	}
 	return func(s string) bool {
-		_, ok := set[match.TrimNUL(s)]
+		s = match.TrimNUL(s)
+		if lengths&(1<<min(len(s), 63)) == 0 {
+			return false
+		}
+		_, ok := set[s]
 		return ok
 	}
 }

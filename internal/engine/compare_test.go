@@ -77,6 +77,24 @@ func TestStringOperators(t *testing.T) {
 	})
 }
 
+// Set membership with a length prefilter: values as long as an element
+// but different, values of 63 bytes or more (which share one length bit),
+// and a value with a trailing NUL (compared without it).
+func TestStringSetLengths(t *testing.T) {
+	long := "/usr/lib/jvm/java-17-openjdk-amd64/bin/java-with-a-very-long-name-x"
+	longer := long + "-and-more"
+	runEval(t, ev(map[string]any{"t.str": "myexe", "t.path": longer, "t.str2": "sh\x00"}), []evalCase{
+		{"t.str in (bash, myexe, sh)", true},
+		{"t.str in (bash, yexem, sh)", false}, // same length, other bytes
+		{"t.str in (bash, sh)", false},        // no element of that length
+		{"t.path in (a, " + long + ")", false},
+		{"t.path in (a, " + longer + ")", true},
+		{"t.path in (a, " + longer + "x)", false},
+		{"t.str2 in (bash, sh)", true},
+		{"t.str2 in (bash, zsh)", false},
+	})
+}
+
 func TestStringPathTypes(t *testing.T) {
 	// FSPATH and FSRELPATH fields are strings for every operator.
 	runEval(t, ev(map[string]any{"t.path": "/etc/passwd", "t.relpath": "etc/passwd"}), []evalCase{
