@@ -33,6 +33,9 @@ func TestNetworkRulesLive(t *testing.T) {
 	// and the same from a program that is no server.
 	netScript(t, filepath.Join(tools, "uwsgi"), "sh -c true; ssh -V 2>/dev/null")
 	netScript(t, filepath.Join(tools, "myworker"), "sh -c true; ssh -V 2>/dev/null")
+	// A JVM running Tomcat (the process is java; its command line names
+	// Catalina), and a JVM running a batch job.
+	netScript(t, filepath.Join(tools, "java"), "sh -c 'true kestrel-java'")
 	for _, f := range []string{"victim", "victim2", "served"} {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("data\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -112,6 +115,8 @@ func TestNetworkRulesLive(t *testing.T) {
 		run(t, tools+"/mytool")
 		run(t, tools+"/uwsgi")
 		run(t, tools+"/myworker")
+		run(t, tools+"/java -Dcatalina.base=/opt/tomcat org.apache.catalina.startup.Bootstrap start")
+		run(t, tools+"/java -jar /opt/batch/report.jar")
 		// Network and process discovery in the container; look-alikes.
 		run(t, dx+"ip addr show >/dev/null")
 		run(t, dx+"ls /sys/class/net >/dev/null")
@@ -152,6 +157,12 @@ func TestNetworkRulesLive(t *testing.T) {
 	cmdIs := func(c string) func(firedAlert) bool {
 		return func(a firedAlert) bool { return a.OutputFields["proc.cmdline"] == c }
 	}
+	parentCmdHas := func(s string) func(firedAlert) bool {
+		return func(a firedAlert) bool {
+			c, _ := a.OutputFields["proc.pcmdline"].(string)
+			return strings.Contains(c, s)
+		}
+	}
 	parentIs := func(n string) func(firedAlert) bool {
 		return func(a firedAlert) bool { return a.OutputFields["proc.pname"] == n }
 	}
@@ -173,6 +184,7 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Cloud exfiltration tool executed", procIs("rclone"), procIs("rsync")},
 		{"System discovery by a service process", parentIs("nginx"), parentIs("mytool")},
 		{"Shell spawned by a web or application server", and(parentIs("uwsgi"), cmdIs("sh -c true")), parentIs("myworker")},
+		{"Shell spawned by a web or application server", and(parentIs("java"), parentCmdHas("org.apache.catalina")), parentCmdHas("report.jar")},
 		{"Remote login client run by a service process", and(parentIs("uwsgi"), cmdIs("ssh -V")), parentIs("myworker")},
 		{"Network discovery in a container", and(inC, procIs("ip addr show")), procIs("ls /sys/class/net")},
 		{"Process discovery in a container", and(inC, cmdIs("ps")), procIs("ls /proc")},
