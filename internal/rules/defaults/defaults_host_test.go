@@ -42,6 +42,9 @@ func TestHostRulesLive(t *testing.T) {
 		if exec.Command("id", user).Run() == nil {
 			_ = exec.Command("userdel", user).Run()
 		}
+		if exec.Command("id", user+"m").Run() == nil {
+			_ = exec.Command("userdel", "-r", user+"m").Run()
+		}
 	}()
 	_, err := os.Stat("/etc/ld.so.preload")
 	preloadExisted := err == nil
@@ -97,6 +100,8 @@ print "$fd\n";
 		run(t, "echo '# kestrel test' > "+profileFile)
 		run(t, "echo '# kestrel test' >> "+dir+"/bashrc.bak")
 		run(t, "useradd -M -N -s /usr/sbin/nologin "+user+"; userdel "+user)
+		// look-alike for the startup files: useradd -m copies /etc/skel's .bashrc
+		run(t, "useradd -m -N -s /usr/sbin/nologin "+user+"m; userdel -r "+user+"m 2>/dev/null")
 		run(t, "id "+user+" > /dev/null 2>&1")
 		run(t, `perl -e 'open(F, ">>", $ARGV[0]) or die' /etc/group`)
 		run(t, `perl -e 'open(F, ">>", $ARGV[0]) or die' `+dir+"/group")
@@ -147,6 +152,7 @@ print "$fd\n";
 		{"Dynamic linker preload file written", hostFdIs("/etc/ld.so.preload"), hostFdIs(dir + "/ld.so.preload")},
 		{"Shell startup file modified", hostFdIs(home + "/.bashrc"), hostFdIs(dir + "/bashrc.bak")},
 		{"Shell startup file modified", hostFdIs(profileFile), hostFdIs(dir + "/bashrc.bak")},
+		{"Shell startup file modified", hostFdIs(home + "/.bashrc"), procIs("useradd -m")},
 		{"User account creation tool run", procIs("useradd -M -N"), procIs("id " + user)},
 		{"User account creation tool run", procIs("useradd -M -N"), func(a firedAlert) bool { return a.OutputFields["proc.pname"] == "useradd" }},
 		{"Account database written by unexpected process", hostAnd(hostFdIs("/etc/group"), procIs("perl")),
