@@ -599,6 +599,51 @@ func TestRulesListAndDescribe(t *testing.T) {
 	}
 }
 
+// A user's file loaded after the embedded defaults (named builtin:defaults
+// on the command line or in rules_files) extends their lists and macros:
+// the appended items reach the rules' expanded conditions, and its own
+// rules use the defaults' macros. The same entry validates.
+func TestUserRulesExtendDefaults(t *testing.T) {
+	user := writeFile(t, "local.yaml", `- list: kestrel_sensitive_files
+  items: [/etc/kestrel-test-secret]
+  override:
+    items: append
+- macro: kestrel_expected_shell_parents
+  condition: or proc.pname = kestrel-test-parent
+  override:
+    condition: append
+- rule: my shell in a container
+  desc: mine
+  condition: kestrel_exec and kestrel_in_container and proc.name = zsh
+  output: zsh (%proc.cmdline)
+  priority: INFO
+  tags: [mitre_execution]
+`)
+	code, out, errOut := kestrel(t, "rules", "describe", "Sensitive credential file read", "-r", "builtin:defaults", "-r", user)
+	if code != 0 || !strings.Contains(out, "/etc/kestrel-test-secret") || !strings.Contains(out, "/etc/shadow") {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	code, out, errOut = kestrel(t, "rules", "describe", "Shell spawned in a container", "-r", "builtin:defaults", "-r", user)
+	if code != 0 || !strings.Contains(out, "proc.pname = kestrel-test-parent") {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	// In rules_files, with the rule count of defaults + 1.
+	cfg := writeFile(t, "kestrel.yaml", "rules_files:\n  - builtin:defaults\n  - "+user+"\n")
+	code, out, _ = kestrel(t, "rules", "list", "-c", cfg)
+	_, base, _ := kestrel(t, "rules", "list")
+	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) != len(strings.Split(strings.TrimSpace(base), "\n"))+1 ||
+		!strings.Contains(out, "my shell in a container") {
+		t.Fatalf("rules_files with builtin:defaults: exit %d\n%s", code, out)
+	}
+	// Without the defaults, the user's file alone does not load.
+	if code, _, errOut = kestrel(t, "rules", "list", "-r", user); code == 0 {
+		t.Fatalf("the user's file loaded without the defaults it extends: %s", errOut)
+	}
+	if code, out, errOut = kestrel(t, "rules", "validate", "builtin:defaults", user); code != 0 || !strings.Contains(out, "local.yaml: Ok") {
+		t.Fatalf("validate: exit %d: %s\n%s", code, out, errOut)
+	}
+}
+
 // --support prints Falco's support dump: versions, system, the effective
 // configuration and each rules file's content, with digests.
 func TestSupportDump(t *testing.T) {

@@ -255,9 +255,15 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
 			CustomSet: nst.base.CustomSet, Repair: nst.base.Repair, All: nst.base.All}), nil
 	}
-	watch := append([]string{}, o.rulesFiles...)
-	if len(watch) == 0 {
-		watch = append(watch, st.engine.RulesFiles...)
+	rulesEntries := o.rulesFiles
+	if len(rulesEntries) == 0 {
+		rulesEntries = st.engine.RulesFiles
+	}
+	var watch []string
+	for _, e := range rulesEntries {
+		if e != defaults.Ref { // the embedded rules change only with the binary
+			watch = append(watch, e)
+		}
 	}
 	watch = append(watch, st.configFiles...)
 	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
@@ -341,14 +347,12 @@ func loadRules(s *setup, flagFiles []string, st *settings) (*load.Loader, error)
 	if len(files) == 0 {
 		files = st.engine.RulesFiles
 	}
-	var results []*load.Result
 	if len(files) == 0 {
-		for _, f := range defaults.Files() {
-			results = append(results, loader.LoadContent(f.Name, f.Content))
-		}
+		files = []string{defaults.Ref}
 	}
+	var results []*load.Result
 	for _, f := range files {
-		results = append(results, loader.LoadPath(f)...)
+		results = append(results, loadEntry(loader, f)...)
 	}
 	for _, r := range results {
 		if !r.OK() {
@@ -360,6 +364,19 @@ func loadRules(s *setup, flagFiles []string, st *settings) (*load.Loader, error)
 		return nil, &exitError{code: 1, msg: err.Error()}
 	}
 	return loader, nil
+}
+
+// loadEntry loads one rules_files entry or -r argument: a file, a
+// directory, or defaults.Ref for the embedded default rules.
+func loadEntry(loader *load.Loader, entry string) []*load.Result {
+	if entry != defaults.Ref {
+		return loader.LoadPath(entry)
+	}
+	var results []*load.Result
+	for _, f := range defaults.Files() {
+		results = append(results, loader.LoadContent(f.Name, f.Content))
+	}
+	return results
 }
 
 func printVersion(w io.Writer, o *rootOptions) error {

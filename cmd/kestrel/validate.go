@@ -48,7 +48,7 @@ func validateFiles(stdout, stderr io.Writer, s *setup, paths []string, jsonOut, 
 	loader := s.newLoader()
 	var results []*load.Result
 	for _, p := range paths {
-		results = append(results, loader.LoadPath(p)...)
+		results = append(results, loadEntry(loader, p)...)
 	}
 	contents := loader.Contents()
 	pluginErr := loader.CheckPluginRequirements()

@@ -13,6 +13,11 @@ import (
 // Name is how the embedded rules are named in messages.
 const Name = "kestrel_rules.yaml"
 
+// Ref is how a rules_files entry or -r names the embedded rules, so that a
+// user's own files can be loaded after them and extend their lists and
+// macros (`-r builtin:defaults -r my_rules.yaml`).
+const Ref = "builtin:defaults"
+
 //go:embed rules/*.yaml
 var files embed.FS
 
