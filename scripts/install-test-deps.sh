@@ -24,8 +24,10 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v containerd >/dev/null 2>&1 || need+=(containerd)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /usr/bin/busybox ] || need+=(busybox-static)
-# The default rules' tests use sudo as the benign reader of /etc/shadow.
+# The default rules' tests use sudo as the benign reader of /etc/shadow,
+# and the system's ping as the benign user of a raw socket.
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
+[ -x /usr/bin/ping ] || need+=(iputils-ping)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 

@@ -92,6 +92,10 @@ func TestNetworkRulesLive(t *testing.T) {
 		run(t, `python3 -c 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW)' kestrel-packet`)
 		run(t, `python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)' kestrel-rawip`)
 		run(t, `python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' kestrel-udp`)
+		// The system's ping may open a raw socket; busybox copied under
+		// the name ping, outside a system directory, is reported.
+		run(t, "/usr/bin/ping -c 1 -W 1 127.0.0.1 >/dev/null")
+		run(t, "cp /usr/bin/busybox "+dir+"/ping && "+dir+"/ping -c 1 -W 1 127.0.0.1 >/dev/null")
 		run(t, tools+"/iodine -v 2>/dev/null") // DNS tunnelling tool
 		run(t, tools+"/dig -v 2>/dev/null")    // look-alike
 		// Download into /tmp from a web server on 127.0.0.1; look-alike:
@@ -175,6 +179,7 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Connection to a cloud metadata service", and(inC, procIs("169.254.169.254")), procIs("127.0.0.1 81")},
 		{"Packet or raw socket created", procIs("kestrel-packet"), procIs("kestrel-udp")},
 		{"Packet or raw socket created", procIs("kestrel-rawip"), procIs("ip addr show")},
+		{"Packet or raw socket created", exeIs(dir + "/ping"), exeIs("/usr/bin/ping")},
 		{"Listening socket opened by a shell or relay tool", procIs("nc -l -p 47011"), procIs("47014")},
 		{"DNS tunnelling tool executed", procIs("iodine"), procIs("dig")},
 		{"Download tool writing to a temporary directory", procIs(dl), procIs("kestrel-devnull")},
