@@ -82,6 +82,12 @@ type Manager struct {
 	// runtime's start report and the stream's request, which race, give
 	// rules one container event.
 	delivered map[string]deliveredInfo
+	// removals numbers removal reports; removedAt keeps, per container,
+	// the number of its removal, so that an answer obtained before the
+	// removal (a listing or a lookup still in flight) does not bring the
+	// dead container back. Pruned by each resync.
+	removals  uint64
+	removedAt map[string]uint64
 
 	stats struct {
 		requests, queued, queueFull, lookups, found, notFound, lookupErrors,
@@ -145,6 +151,7 @@ func NewManager(runtimes []Runtime, opts ManagerOptions) *Manager {
 		inFlight:  make(map[string]time.Time),
 		negative:  make(map[string]time.Time),
 		delivered: make(map[string]deliveredInfo),
+		removedAt: make(map[string]uint64),
 	}
 }
 
@@ -253,14 +260,34 @@ func (m *Manager) send(ctx context.Context, u Update) {
 	}
 }
 
+// removalMark is the number of the latest removal, taken before asking a
+// runtime: remember then rejects answers about containers removed since.
+func (m *Manager) removalMark() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.removals
+}
+
+// removedSince reports whether the container was removed after mark.
+func (m *Manager) removedSince(id string, mark uint64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	at, removed := m.removedAt[id]
+	return removed && at > mark
+}
+
 // remember records metadata from the runtime of this rank (its place in
-// the runtime list) and reports whether it was kept: a container several
+// the runtime list), obtained when removalMark was asOf, and reports
+// whether it was kept: an answer about a container removed since is not; a container several
 // runtimes see (Docker's containers are containerd's too, in namespace
 // moby; CRI's are in k8s.io) keeps the answer of the runtime listed first,
 // which knows it best.
-func (m *Manager) remember(c *Info, rank int) bool {
+func (m *Manager) remember(c *Info, rank int, asOf uint64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if at, removed := m.removedAt[c.ID]; removed && at > asOf {
+		return false // removed after this answer was obtained
+	}
 	if _, ok := m.known[c.ID]; ok {
 		if r, had := m.knownRank[c.ID]; had && r < rank {
 			return false
@@ -293,6 +320,11 @@ func (m *Manager) forget(id string) *Info {
 	c := m.known[id]
 	delete(m.known, id)
 	delete(m.knownRank, id)
+	m.removals++
+	if len(m.removedAt) >= m.opts.MaxKnown {
+		m.removedAt = make(map[string]uint64)
+	}
+	m.removedAt[id] = m.removals
 	return c
 }
 
@@ -341,11 +373,15 @@ func (m *Manager) lookup(ctx context.Context, r request) {
 	pause := 20 * time.Millisecond
 	deadline := time.Now().Add(m.opts.Retry)
 	for {
+		mark := m.removalMark()
 		if c, rank := m.ask(ctx, id, r.Type); c != nil {
 			if c.ID == "" {
 				c.ID = r.ID
 			}
-			m.remember(c, rank)
+			if m.removedSince(c.ID, mark) {
+				return // removed while it was being asked about
+			}
+			m.remember(c, rank, mark)
 			m.stats.found.Add(1)
 			m.send(ctx, Update{Info: c, Noticed: r.noticed})
 			return
@@ -453,6 +489,7 @@ func (m *Manager) lifecycle(ctx context.Context, rt Runtime, l Lifecycle) {
 	case Started:
 		m.stats.started.Add(1)
 		c := l.Info
+		mark := m.removalMark()
 		if c == nil {
 			cctx, cancel := context.WithTimeout(ctx, m.opts.Timeout)
 			var err error
@@ -462,7 +499,7 @@ func (m *Manager) lifecycle(ctx context.Context, rt Runtime, l Lifecycle) {
 				return
 			}
 		}
-		if m.remember(c, m.rank(rt)) {
+		if m.remember(c, m.rank(rt), mark) {
 			m.send(ctx, Update{Info: c})
 		}
 	case Removed:
@@ -480,6 +517,17 @@ func (m *Manager) lifecycle(ctx context.Context, rt Runtime, l Lifecycle) {
 func (m *Manager) resync(ctx context.Context, forgetMissing bool) {
 	seen := make(map[string]bool)
 	complete := true
+	mark := m.removalMark()
+	defer func() {
+		// Removals up to the mark are in every later answer already.
+		m.mu.Lock()
+		for id, at := range m.removedAt {
+			if at <= mark {
+				delete(m.removedAt, id)
+			}
+		}
+		m.mu.Unlock()
+	}()
 	for _, rt := range m.runtimes {
 		cctx, cancel := context.WithTimeout(ctx, 4*m.opts.Timeout)
 		list, err := rt.List(cctx)
@@ -496,7 +544,7 @@ func (m *Manager) resync(ctx context.Context, forgetMissing bool) {
 			m.mu.Lock()
 			_, had := m.known[c.ID]
 			m.mu.Unlock()
-			if m.remember(c, m.rank(rt)) && !had {
+			if m.remember(c, m.rank(rt), mark) && !had {
 				m.send(ctx, Update{Info: c})
 			}
 		}

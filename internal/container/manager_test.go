@@ -19,6 +19,9 @@ type fakeRuntime struct {
 	inspects atomic.Int64
 	block    chan struct{} // when set, Inspect waits on it
 	events   chan Lifecycle
+	// listTaken and listRelease, when set, hold List between taking its
+	// snapshot and returning it.
+	listTaken, listRelease chan struct{}
 }
 
 func newFake(kind Type) *fakeRuntime {
@@ -51,13 +54,17 @@ func (f *fakeRuntime) Inspect(ctx context.Context, id string) (*Info, error) {
 }
 func (f *fakeRuntime) List(context.Context) ([]*Info, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []*Info
 	for id, c := range f.running {
 		if at, ok := f.appearAt[id]; ok && time.Now().Before(at) {
 			continue
 		}
 		out = append(out, c)
+	}
+	f.mu.Unlock()
+	if f.listTaken != nil {
+		f.listTaken <- struct{}{}
+		<-f.listRelease
 	}
 	return out, nil
 }
@@ -202,6 +209,30 @@ func TestManagerFollowsLifecycle(t *testing.T) {
 	}
 	if s := m.Stats(); s.Known != 0 {
 		t.Fatalf("a removed container is still kept: %+v", s)
+	}
+}
+
+// A listing taken before a container's removal and applied after it does
+// not bring the dead container back.
+func TestManagerListingRacingARemoval(t *testing.T) {
+	rt := newFake(TypeDocker)
+	c := rt.add("ffffffffffff0000", "doomed")
+	rt.listTaken, rt.listRelease = make(chan struct{}), make(chan struct{})
+	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1})
+	m.Start(context.Background())
+	defer m.Stop()
+	<-rt.listTaken // the start-up listing holds the container
+	rt.mu.Lock()
+	delete(rt.running, c.ID)
+	rt.mu.Unlock()
+	rt.events <- Lifecycle{Kind: Removed, ID: c.FullID}
+	if u := nextUpdate(t, m); !u.Removed {
+		t.Fatalf("update %+v", u)
+	}
+	close(rt.listRelease)
+	noUpdate(t, m, 300*time.Millisecond)
+	if s := m.Stats(); s.Known != 0 {
+		t.Fatalf("the listing brought a removed container back: %+v", s)
 	}
 }
 
