@@ -165,6 +165,14 @@ func TestContainerRulesLive(t *testing.T) {
 			t.Errorf("%s: raised by the benign look-alike: %s", c.rule, q[0].Output)
 		}
 	}
+	// One action, one alert: the host rules with a container twin leave the
+	// containers a runtime reported to the twin.
+	for _, host := range []string{"Binary written below system binary directory", "Account database written by unexpected process",
+		"Kernel module load attempted", "File in a temporary directory made executable"} {
+		if q := fired(as, host, in(plain)); len(q) > 0 {
+			t.Errorf("%s: raised in a container as well as its container twin: %s", host, q[0].Output)
+		}
+	}
 	if t.Failed() {
 		for _, a := range as {
 			if strings.Contains(a.Output, plain[:12]) || strings.Contains(a.Output, capped[:12]) ||
