@@ -12,16 +12,24 @@ import (
 	"github.com/kestrel-project/kestrel/internal/config"
 )
 
-// log_syslog sends Kestrel's messages to syslog, facility user, at the
-// severity of each message's level, without slog's time (syslog stamps
-// its own); log_stderr still gets them.
-func TestLoggerToSyslog(t *testing.T) {
+// syslogDaemon listens where a syslog daemon would, on a unixgram socket
+// in a temporary directory, and returns its path and the connection.
+func syslogDaemon(t *testing.T) (string, *net.UnixConn) {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "log")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return sock, conn
+}
+
+// log_syslog sends Kestrel's messages to syslog, facility user, at the
+// severity of each message's level, without slog's time (syslog stamps
+// its own); log_stderr still gets them.
+func TestLoggerToSyslog(t *testing.T) {
+	sock, conn := syslogDaemon(t)
 	var stderr bytes.Buffer
 	log, closeLog := newLoggerAt(config.Logging{Level: slog.LevelInfo, Stderr: true, Syslog: true}, &stderr, "unixgram", sock)
 	log.With("component", "outputs").Error("output failed", "output", "http")
@@ -63,12 +71,7 @@ func TestLoggerToSyslog(t *testing.T) {
 // log_format json applies to the syslog copy too; log_stderr false keeps
 // stderr quiet.
 func TestLoggerJSONSyslogOnly(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	sock, conn := syslogDaemon(t)
 	var stderr bytes.Buffer
 	log, closeLog := newLoggerAt(config.Logging{Level: slog.LevelDebug, Syslog: true, JSON: true}, &stderr, "unixgram", sock)
 	defer closeLog()

@@ -29,6 +29,28 @@ func kestrel(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// kestrelInBackground starts the CLI with args; wait gives its exit code
+// and stderr once it ends. On a machine that cannot run the probe the test
+// is skipped, unless KESTREL_REQUIRE_PRIVILEGED is set.
+func kestrelInBackground(t *testing.T, args ...string) (wait func() (code int, stderr string)) {
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, _, errOut := kestrel(t, args...)
+		done <- result{code, errOut}
+	}()
+	return func() (int, string) {
+		r := <-done
+		if r.code != 0 && os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
+			t.Skip("probe unavailable")
+		}
+		return r.code, r.stderr
+	}
+}
+
 func sharedRules(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "shared", "falco-rules")
@@ -730,15 +752,7 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 	if err := os.WriteFile(rules, []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		code   int
-		stderr string
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, _, errOut := kestrel(t, "-r", rules, "-M", "5", "-o", "webserver.enabled=false", "-o", "syslog_output.enabled=false")
-		done <- result{code, errOut}
-	}()
+	wait := kestrelInBackground(t, "-r", rules, "-M", "5", "-o", "webserver.enabled=false", "-o", "syslog_output.enabled=false")
 	time.Sleep(2 * time.Second) // the /proc scan and the probe load
 	// An editor's save: write a new file and rename it over the old one.
 	tmp := filepath.Join(dir, ".rules.yaml.swp")
@@ -750,17 +764,14 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 	if err := os.WriteFile(rules, []byte("- rule: broken\n  condition: (\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := <-done
-	if r.code != 0 {
-		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
-			t.Skip("probe unavailable")
-		}
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	code, stderr := wait()
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{`msg="rules or configuration files changed: reloading the rules"`, `msg="rules reloaded" rules=2 enabled=2`,
 		`level=ERROR msg="rules not reloaded, the previous ones stay in force"`} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }
@@ -787,30 +798,19 @@ func TestReloadAppliesConfigChange(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(base+"priority: debug\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		code   int
-		stderr string
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, _, errOut := kestrel(t, "-c", cfg, "-r", rules, "-M", "4")
-		done <- result{code, errOut}
-	}()
+	wait := kestrelInBackground(t, "-c", cfg, "-r", rules, "-M", "4")
 	time.Sleep(2 * time.Second)
 	if err := os.WriteFile(cfg, []byte(base+"priority: critical\nfile_output:\n  enabled: true\n  filename: "+filepath.Join(dir, "alerts")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := <-done
-	if r.code != 0 {
-		if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
-			t.Skip("probe unavailable")
-		}
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	code, stderr := wait()
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{`msg="rules loaded" rules=2 enabled=2`, `msg="rules reloaded" rules=2 enabled=1`,
 		`level=WARN msg="configuration changes that apply at the next start" keys=outputs`} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }
@@ -997,20 +997,12 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		type result struct {
-			code   int
-			stderr string
-		}
-		done := make(chan result, 1)
-		go func() {
-			code, _, errOut := kestrel(t, "-c", cfg, "-M", "5", "-o", "json_output=true",
-				"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false",
-				"-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
-				"-o", "http_output.enabled=true", "-o", "http_output.url="+url,
-				"-o", "metrics.enabled=true", "-o", "webserver.prometheus_metrics_enabled=true",
-				"-o", "webserver.listen_address=127.0.0.1", "-o", fmt.Sprintf("webserver.listen_port=%d", port))
-			done <- result{code, errOut}
-		}()
+		wait := kestrelInBackground(t, "-c", cfg, "-M", "5", "-o", "json_output=true",
+			"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false",
+			"-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
+			"-o", "http_output.enabled=true", "-o", "http_output.url="+url,
+			"-o", "metrics.enabled=true", "-o", "webserver.prometheus_metrics_enabled=true",
+			"-o", "webserver.listen_address=127.0.0.1", "-o", fmt.Sprintf("webserver.listen_port=%d", port))
 		time.Sleep(2500 * time.Millisecond) // /proc scan and probe load
 		if err := exec.Command("/bin/cat", "/etc/shadow").Run(); err != nil {
 			t.Fatal(err)
@@ -1019,11 +1011,7 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		if during != nil {
 			during(port)
 		}
-		r := <-done
-		if r.code != 0 && os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
-			t.Skip("probe unavailable")
-		}
-		return r.code, r.stderr
+		return wait()
 	}
 	shadowAlerts := func(s string) int {
 		n := 0

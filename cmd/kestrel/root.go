@@ -255,12 +255,8 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
 			CustomSet: nst.base.CustomSet, Repair: nst.base.Repair, All: nst.base.All}), nil
 	}
-	rulesEntries := o.rulesFiles
-	if len(rulesEntries) == 0 {
-		rulesEntries = st.engine.RulesFiles
-	}
 	var watch []string
-	for _, e := range rulesEntries {
+	for _, e := range rulesEntries(o.rulesFiles, st.engine) {
 		if e != defaults.Ref { // the embedded rules change only with the binary
 			watch = append(watch, e)
 		}
@@ -313,12 +309,21 @@ func rulesSyscalls(rs *engine.Ruleset) event.SyscallSet {
 	return out
 }
 
-func describeSources(flagFiles []string, eng config.Engine) string {
-	files := flagFiles
-	if len(files) == 0 {
-		files = eng.RulesFiles
+// rulesEntries is what to load: the -r arguments, else rules_files, else
+// the embedded default rules.
+func rulesEntries(flagFiles []string, eng config.Engine) []string {
+	switch {
+	case len(flagFiles) > 0:
+		return flagFiles
+	case len(eng.RulesFiles) > 0:
+		return eng.RulesFiles
 	}
-	if len(files) == 0 {
+	return []string{defaults.Ref}
+}
+
+func describeSources(flagFiles []string, eng config.Engine) string {
+	files := rulesEntries(flagFiles, eng)
+	if len(files) == 1 && files[0] == defaults.Ref {
 		return "the embedded default rules (" + defaults.Name + ")"
 	}
 	return strings.Join(files, ", ")
@@ -343,15 +348,8 @@ func matching(eng config.Engine) engine.Matching {
 // defaults) and fails with Falco's verbose result on the first bad file.
 func loadRules(s *setup, flagFiles []string, st *settings) (*load.Loader, error) {
 	loader := s.newLoaderWith(st.outputs)
-	files := flagFiles
-	if len(files) == 0 {
-		files = st.engine.RulesFiles
-	}
-	if len(files) == 0 {
-		files = []string{defaults.Ref}
-	}
 	var results []*load.Result
-	for _, f := range files {
+	for _, f := range rulesEntries(flagFiles, st.engine) {
 		results = append(results, loadEntry(loader, f)...)
 	}
 	for _, r := range results {

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +26,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/selection"
 	"github.com/kestrel-project/kestrel/internal/sources"
 	"github.com/kestrel-project/kestrel/internal/state"
+	"github.com/kestrel-project/kestrel/internal/testutil"
 )
 
 func falcoRules(t *testing.T) string {
@@ -52,24 +51,6 @@ func loadRuleset(t *testing.T, file string) *engine.Ruleset {
 	return rs
 }
 
-// safeBuffer is written by the agent and read by the test.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runAgent starts the agent with Falco's stable rules, runs action once
 // it is capturing, and returns its alerts and result.
 func runAgent(t *testing.T, action func()) (string, *Result) {
@@ -87,7 +68,7 @@ func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manage
 		}
 	}
 	sel := selection.Select(syscalls, selection.Config{})
-	out := &safeBuffer{}
+	out := &testutil.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
@@ -298,7 +279,7 @@ func TestReloadRules(t *testing.T) {
 	if scA.Has(symlink) || !scB.Has(symlink) {
 		t.Fatal("the test needs symlinkat selected by the second rules only")
 	}
-	out := &safeBuffer{}
+	out := &testutil.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})

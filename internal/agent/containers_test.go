@@ -19,6 +19,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/sources"
+	"github.com/kestrel-project/kestrel/internal/testutil"
 	"github.com/kestrel-project/kestrel/internal/testutil/dockertest"
 )
 
@@ -256,7 +257,7 @@ func TestCaptureContainersLive(t *testing.T) {
 	if err := <-fin; err != nil {
 		t.Fatal(err)
 	}
-	var out safeBuffer
+	var out testutil.Buffer
 	rs := loadRules(t, `
 - rule: cat in container
   desc: x

@@ -5,54 +5,46 @@ import (
 	"testing"
 )
 
+// sameDefaults decodes one section from the embedded default file and from
+// an empty configuration and requires the same settings; normalize, when
+// given, maps the file's empty lists to the built-in nil ones.
+func sameDefaults[T any](t *testing.T, name string, decode func(*Tree) (T, error), normalize func(*T)) {
+	t.Helper()
+	fromFile, err1 := decode(Default())
+	builtIn, err2 := decode(Empty())
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s: %v / %v", name, err1, err2)
+	}
+	if normalize != nil {
+		normalize(&fromFile)
+	}
+	if !reflect.DeepEqual(fromFile, builtIn) {
+		t.Errorf("%s: the default file gives\n%+v\nthe built-in default is\n%+v", name, fromFile, builtIn)
+	}
+}
+
 // The embedded default configuration states exactly the built-in
 // defaults: decoding it gives what an empty configuration gives.
 func TestDefaultConfigMatchesBuiltInDefaults(t *testing.T) {
 	t.Setenv("HOST_ROOT", "")
-	def, empty := Default(), Empty()
-	check := func(name string, a, b any, errA, errB error) {
-		t.Helper()
-		if errA != nil || errB != nil {
-			t.Fatalf("%s: %v / %v", name, errA, errB)
+	sameDefaults(t, "engine", (*Tree).EngineSettings, func(e *Engine) {
+		if len(e.RulesFiles) == 0 {
+			e.RulesFiles = nil
 		}
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("%s: the default file gives\n%+v\nthe built-in default is\n%+v", name, a, b)
+		if len(e.Selections) == 0 {
+			e.Selections = nil
 		}
-	}
-	e1, err1 := def.EngineSettings()
-	e2, err2 := empty.EngineSettings()
-	if len(e1.RulesFiles) == 0 {
-		e1.RulesFiles = nil
-	}
-	if len(e1.Selections) == 0 {
-		e1.Selections = nil
-	}
-	check("engine", e1, e2, err1, err2)
-	o1, err1 := def.OutputSettings()
-	o2, err2 := empty.OutputSettings()
-	check("outputs", o1, o2, err1, err2)
-	s1, err1 := def.SourceSettings()
-	s2, err2 := empty.SourceSettings()
-	check("source", s1, s2, err1, err2)
-	d1, err1 := def.DropSettings()
-	d2, err2 := empty.DropSettings()
-	check("syscall_event_drops", d1, d2, err1, err2)
-	b1, err1 := def.BaseSyscallsSettings()
-	b2, err2 := empty.BaseSyscallsSettings()
-	if len(b1.CustomSet) == 0 {
-		b1.CustomSet = nil
-	}
-	check("base_syscalls", b1, b2, err1, err2)
-	w1, err1 := def.WebserverSettings()
-	w2, err2 := empty.WebserverSettings()
-	check("webserver", w1, w2, err1, err2)
-	o3, err1 := def.DestinationSettings()
-	o4, err2 := empty.DestinationSettings()
-	check("outputs", o3, o4, err1, err2)
-	l1, err1 := def.LoggingSettings()
-	l2, err2 := empty.LoggingSettings()
-	check("logging", l1, l2, err1, err2)
-	c1, err1 := def.ContainerSettings()
-	c2, err2 := empty.ContainerSettings()
-	check("containers", c1, c2, err1, err2)
+	})
+	sameDefaults(t, "outputs", (*Tree).OutputSettings, nil)
+	sameDefaults(t, "source", (*Tree).SourceSettings, nil)
+	sameDefaults(t, "syscall_event_drops", (*Tree).DropSettings, nil)
+	sameDefaults(t, "base_syscalls", (*Tree).BaseSyscallsSettings, func(b *BaseSyscalls) {
+		if len(b.CustomSet) == 0 {
+			b.CustomSet = nil
+		}
+	})
+	sameDefaults(t, "webserver", (*Tree).WebserverSettings, nil)
+	sameDefaults(t, "destinations", (*Tree).DestinationSettings, nil)
+	sameDefaults(t, "logging", (*Tree).LoggingSettings, nil)
+	sameDefaults(t, "containers", (*Tree).ContainerSettings, nil)
 }

@@ -38,8 +38,8 @@ func TestDefaultLoader(t *testing.T) {
 	}
 }
 
-// Without the plugin declared, a file requiring it is refused.
-func TestPluginRequirementWithoutBuiltins(t *testing.T) {
+// A file requiring a newer container plugin than the built-in one is refused.
+func TestPluginRequirementAboveBuiltInVersion(t *testing.T) {
 	l := NewLoader(DefaultOptions())
 	l.LoadContent("r.yaml", []byte("- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n"))
 	if err := l.CheckPluginRequirements(); err == nil {

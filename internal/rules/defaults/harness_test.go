@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +27,7 @@ import (
 	"github.com/kestrel-project/kestrel/internal/rules/load"
 	"github.com/kestrel-project/kestrel/internal/selection"
 	"github.com/kestrel-project/kestrel/internal/sources"
+	"github.com/kestrel-project/kestrel/internal/testutil"
 )
 
 // firedAlert is one alert of a live run.
@@ -53,23 +53,6 @@ func defaultRuleset(t *testing.T) (*engine.Ruleset, *load.Loader) {
 	return rs, l
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *lockedBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *lockedBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fire runs the agent with the default rules (and, with withDocker, the
 // Docker container manager) around action and returns its alerts.
 func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
@@ -90,7 +73,7 @@ func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
 		}
 		mgr = container.NewManager(rts, container.ManagerOptions{})
 	}
-	out := &lockedBuffer{}
+	out := &testutil.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
