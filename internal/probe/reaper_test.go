@@ -43,6 +43,10 @@ func TestMain(m *testing.M) {
 		os.Exit(helperSubreaper())
 	case "thread-exit":
 		os.Exit(helperThreadExit())
+	case "group-exit":
+		os.Exit(helperGroupExit())
+	case "subreaper-of-group-exit":
+		os.Exit(helperSubreaperOfGroupExit())
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 	os.Exit(2)
@@ -120,6 +124,68 @@ func helperThreadExit() int {
 	return 0
 }
 
+// helperGroupExit starts a child (sleep) from a thread that is not the
+// main one, prints "<thread's tid> <child's pid>" and, from that thread,
+// ends the whole process with exit_group while the main thread sleeps.
+func helperGroupExit() int {
+	go func() {
+		runtime.LockOSThread() // never unlocked: the process ends on this thread
+		cmd := exec.Command("/bin/sleep", "1")
+		if err := cmd.Start(); err != nil { // forked by this thread: the child is this thread's
+			fmt.Fprintln(os.Stderr, "sleep:", err)
+			unix.Exit(3)
+		}
+		if unix.Gettid() == os.Getpid() {
+			fmt.Fprintln(os.Stderr, "the goroutine ran on the main thread")
+			unix.Exit(3)
+		}
+		fmt.Println(unix.Gettid(), cmd.Process.Pid)
+		unix.Exit(0) // exit_group, from this thread
+	}()
+	select {}
+}
+
+// helperSubreaperOfGroupExit makes itself a child subreaper, says
+// "ready", waits for a line on stdin, then runs the group-exit helper. It
+// prints "<helper's pid> <helper's thread> <sleep's pid> <sleep's parent
+// after the helper ended>" and reaps sleep.
+func helperSubreaperOfGroupExit() int {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "prctl:", err)
+		return 3
+	}
+	fmt.Println("ready")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		fmt.Fprintln(os.Stderr, "stdin:", err)
+		return 3
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), helperEnv+"=group-exit")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "group-exit helper:", err)
+		return 3
+	}
+	got, err := ints(string(out), 2)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	fmt.Println(cmd.Process.Pid, got[0], got[1], parentOf(int(got[1])))
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(int(got[1]), &ws, 0, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "wait4:", err)
+		return 3
+	}
+	return 0
+}
+
 // parentOf reads a process's parent (PPid) from /proc: the kernel's
 // choice of reaper once its parent exited.
 func parentOf(pid int) int {
@@ -162,16 +228,17 @@ func mustInts(t *testing.T, s string, n int) []int64 {
 	return v
 }
 
-// subreaper starts the subreaper helper; run lets it run its sh and
-// returns its report (sh's pid, sleep's pid, sleep's parent).
-func subreaper(t *testing.T) (pid int64, run func() ([]int64, error)) {
+// subreaper starts a child-subreaper helper (helper: "subreaper" or
+// "subreaper-of-group-exit"); run lets it go on and returns its report
+// of n numbers.
+func subreaper(t *testing.T, helper string, n int) (pid int64, run func() ([]int64, error)) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), helperEnv+"=subreaper")
+	cmd.Env = append(os.Environ(), helperEnv+"="+helper)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -204,7 +271,7 @@ func subreaper(t *testing.T) (pid int64, run func() ([]int64, error)) {
 		if err := cmd.Wait(); err != nil {
 			return nil, fmt.Errorf("subreaper helper: %v", err)
 		}
-		return ints(l, 3)
+		return ints(l, n)
 	}
 }
 
@@ -237,7 +304,7 @@ func reaperOf(r *event.Record) int64 { return event.Int(event.PTPID, r.Param(4))
 // reports 0, as Falco's drivers do.
 func TestProcexitReaper(t *testing.T) {
 	p := needProbe(t, Options{RingBytes: 1 << 20})
-	reaper, run := subreaper(t)
+	reaper, run := subreaper(t, "subreaper", 3)
 	got, err := run()
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +349,26 @@ func TestProcexitReaperThread(t *testing.T) {
 		t.Errorf("thread %d's procexit reaper_tid = %d, want the main thread %d", tid, r, pid)
 	}
 	t.Logf("thread %d of %d exited, its child %d went to thread %d", tid, pid, child, r)
+}
+
+// A process ends with exit_group called by the thread that started its
+// child: the kernel gives the child to the process's reaper (a child
+// subreaper here), and the thread's procexit names that reaper, not a
+// sibling thread that is itself about to exit.
+func TestProcexitReaperGroupExit(t *testing.T) {
+	p := needProbe(t, Options{RingBytes: 1 << 20})
+	reaper, run := subreaper(t, "subreaper-of-group-exit", 4)
+	got, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, tid, child, kernel := got[0], got[1], got[2], got[3]
+	if kernel != reaper {
+		t.Fatalf("the kernel gave the child to %d, not to the subreaper %d", kernel, reaper)
+	}
+	if r := reaperOf(procexits(t, p, tid)[tid]); r != reaper {
+		t.Errorf("thread %d of %d exited the group with child %d: procexit reaper_tid = %d, want the subreaper %d", tid, pid, child, r, reaper)
+	}
 }
 
 // Without a child subreaper between them, an orphan goes to its pid
@@ -384,7 +471,7 @@ func liveState(t *testing.T, work func(), each func(*inspect.Inspector, *inspect
 // so no event tells the state) adopts sh's orphan, and the state's
 // parent of sleep is the subreaper, not init, as the kernel's.
 func TestStateReaperSubreaper(t *testing.T) {
-	reaper, run := subreaper(t)
+	reaper, run := subreaper(t, "subreaper", 3)
 	var got []int64
 	var runErr error
 	atExit := map[int64]int64{} // parent of each thread at its procexit
@@ -412,6 +499,39 @@ func TestStateReaperSubreaper(t *testing.T) {
 	}
 	if ptid != reaper {
 		t.Errorf("sleep's parent in the state = %d, want the subreaper %d", ptid, reaper)
+	}
+}
+
+// Through the state: a process whose non-main thread started a child
+// ends with exit_group from that thread; the state's parent of the child
+// at its exit is the subreaper, as the kernel's (the docker exec case
+// below without Docker's timing).
+func TestStateReaperGroupExit(t *testing.T) {
+	reaper, run := subreaper(t, "subreaper-of-group-exit", 4)
+	var got []int64
+	var runErr error
+	atExit := map[int64]int64{} // parent of each thread at its procexit
+	liveState(t, func() { got, runErr = run() }, func(in *inspect.Inspector, e *inspect.Event) {
+		if e.Type() != event.ProcexitE1 {
+			return
+		}
+		if th := e.Thread(); th != nil {
+			atExit[th.Tid] = th.PTid
+		}
+	})
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	child, kernel := got[2], got[3]
+	if kernel != reaper {
+		t.Fatalf("the kernel gave the child to %d, not to the subreaper %d", kernel, reaper)
+	}
+	ptid, ok := atExit[child]
+	if !ok {
+		t.Fatalf("no procexit of the child (%d) in the state", child)
+	}
+	if ptid != reaper {
+		t.Errorf("the child's parent in the state = %d, want the subreaper %d", ptid, reaper)
 	}
 }
 

@@ -477,6 +477,7 @@ static __always_inline void rec_cgroups(struct rec *r, struct task_struct *task)
  * its bounds (userspace then applies its own logic). The bounds are at
  * least those of Falco's modern probe (30 threads, 60 ancestors). */
 #define K_PF_EXITING 0x00000004
+#define K_SIGNAL_GROUP_EXIT 0x00000004 /* signal_struct.flags */
 #define MAX_GROUP_THREADS 32
 #define MAX_REAPER_HOPS 60
 
@@ -528,9 +529,23 @@ static __always_inline __s64 alive_thread(struct task_struct *t)
 
 static __always_inline __s64 task_new_reaper(struct task_struct *father)
 {
-	__s64 tid = alive_thread(father);
-	if (tid != 0)
-		return tid;
+	__s64 tid;
+	struct signal_struct *sig = BPF_CORE_READ(father, signal);
+	/* This runs at the exit tracepoint; the kernel picks the reaper later,
+	 * in exit_notify, among the threads not exiting by then. In a group
+	 * exit (exit_group, a fatal signal) every thread dies: a sibling alive
+	 * here is usually exiting there, and the children end with the
+	 * process's reaper after passing from thread to thread, so that one
+	 * is reported at once. Naming the sibling made userspace move the
+	 * children to it, and the sibling's own procexit, whose children list
+	 * the kernel had not filled, reported none: CI saw a docker exec's
+	 * process given to init instead of the shim (runc is a Go program
+	 * whose forking thread is not its main one). */
+	if (!(BPF_CORE_READ(sig, flags) & K_SIGNAL_GROUP_EXIT)) {
+		tid = alive_thread(father);
+		if (tid != 0)
+			return tid;
+	}
 	struct pid *p = BPF_CORE_READ(father, thread_pid);
 	unsigned int level = BPF_CORE_READ(p, level);
 	struct upid up = {};
@@ -540,7 +555,6 @@ static __always_inline __s64 task_new_reaper(struct task_struct *father)
 	if (ns_reaper == father)
 		return 0; /* the namespace's init dies: its processes go with it */
 	__s64 ns_reaper_tid = BPF_CORE_READ(ns_reaper, pid);
-	struct signal_struct *sig = BPF_CORE_READ(father, signal);
 	if (!BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
 		return ns_reaper_tid;
 	struct task_struct *anc = BPF_CORE_READ(father, real_parent);
