@@ -269,7 +269,11 @@ func TestManagerBoundedUnderChurn(t *testing.T) {
 			rt.events <- Lifecycle{Kind: Removed, ID: c.ID}
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Wait for the last events (up to the channel's capacity) to be
+	// handled.
+	for deadline := time.Now().Add(10 * time.Second); m.Stats().Started != 2000 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if s := m.Stats(); s.Known > 64 || s.Started != 2000 {
 		t.Fatalf("stats %+v", s)
 	}
@@ -281,8 +285,14 @@ func TestManagerPrefersTheFirstRuntime(t *testing.T) {
 	docker := newFake(TypeDocker)
 	ctrd := newFake(TypeContainerd)
 	m := NewManager([]Runtime{docker, ctrd}, ManagerOptions{Resync: -1})
+	// The start-up listing must be over before the containers exist, or
+	// it may find the thin answer alone and deliver it first (a listing
+	// delivers what it finds; the rich answer then replaces it).
+	ctrd.listTaken, ctrd.listRelease = make(chan struct{}), make(chan struct{})
 	m.Start(context.Background())
 	defer m.Stop()
+	<-ctrd.listTaken // docker, listed first, is done too
+	close(ctrd.listRelease)
 	rich := docker.add("ffffffffffff", "web")
 	thin := ctrd.add("ffffffffffff", "ffffffffffff")
 	docker.events <- Lifecycle{Kind: Started, ID: rich.ID, Info: rich}
