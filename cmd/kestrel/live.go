@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kestrel-project/kestrel/internal/agent"
+	"github.com/kestrel-project/kestrel/internal/config"
 	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/container/runtimes"
 	"github.com/kestrel-project/kestrel/internal/engine"
@@ -35,14 +36,25 @@ syscalls through Kestrel's eBPF probe and print alerts until SIGINT or
 SIGTERM (or -M seconds), then print the summary on stderr and exit 0.
 Needs root (or CAP_BPF and CAP_PERFMON), a kernel of 5.8 or later and BTF.`,
 		Args: cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error { return opts.run(stdout, stderr) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.ctx = cmd.Context()
+			return opts.run(stdout, stderr)
+		},
 	}
 }
 
+// reloaded is what a reload read: the rules and their syscall selection,
+// and the settings, whose outputs and web server are put in force too.
+type reloaded struct {
+	ruleset  *engine.Ruleset
+	syscalls selection.Result
+	settings *settings
+}
+
 // runLive is the main job: the agent until a signal or -M seconds.
-func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration,
-	reload func() (*engine.Ruleset, selection.Result, error), watch []string) error {
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+func runLive(ctx context.Context, stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel selection.Result, duration time.Duration,
+	reload func() (*reloaded, error), watch []string) error {
+	ctx, cancel := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	if duration > 0 {
 		var stop context.CancelFunc
@@ -50,26 +62,28 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		defer stop()
 	}
 	log := st.log
-	var m *metrics.Metrics
-	if st.web.Enabled {
-		m = metrics.New(Version)
-		m.RulesInForce(len(rs.Rules()))
-		srv, err := metrics.Serve(metrics.ServerConfig{
-			Address:  net.JoinHostPort(st.web.ListenAddress, strconv.Itoa(st.web.ListenPort)),
-			Healthz:  st.web.HealthzEndpoint,
-			Metrics:  st.web.PrometheusMetrics && st.web.MetricsEnabled,
-			Versions: versionsInfo(),
-		}, m)
-		if err != nil {
-			return &exitError{code: 1, msg: err.Error()}
-		}
-		defer srv.Close()
-		what := "health at " + st.web.HealthzEndpoint + ", versions at /versions"
-		if st.web.PrometheusMetrics && st.web.MetricsEnabled {
-			what += ", Prometheus metrics at /metrics"
-		}
-		log.Info("web server listening", "address", srv.Addr.String(), "serving", what)
+	// The metrics are kept even while the web server is off, so that a
+	// reload that turns it on serves counters from the start.
+	m := metrics.New(Version)
+	m.RulesInForce(len(rs.Rules()))
+	web := &webServer{metrics: m, log: log}
+	if _, err := web.apply(st.web); err != nil {
+		return &exitError{code: 1, msg: err.Error()}
 	}
+	defer web.close()
+	outs, err := newLiveOutputs(stdout, st.dests, log)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	pcfg := pipelineConfig(stdout, st, rs)
+	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr, log)
+	m.SetOutputs(func() []metrics.OutputCounters {
+		var out []metrics.OutputCounters
+		for _, s := range outs.Stats() {
+			out = append(out, metrics.OutputCounters{Name: s.Name, Sent: s.Sent, Failed: s.Failed, Dropped: s.Dropped, Queued: s.Queued})
+		}
+		return out
+	})
 	reloads := make(chan agent.Rules)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -84,13 +98,7 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 	}
 	reloadCtx, stopReloads := context.WithCancel(ctx)
 	var reloading sync.WaitGroup
-	reloading.Add(1)
-	defer func() {
-		stopReloads()
-		reloading.Wait()
-	}()
-	go func() {
-		defer reloading.Done()
+	reloading.Go(func() {
 		ctx := reloadCtx
 		for {
 			select {
@@ -100,40 +108,27 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 				log.Info("rules or configuration files changed: reloading the rules")
 			case <-hup:
 			}
-			rs, sel, err := reload()
-			if m != nil {
-				m.RulesReloaded(err == nil)
-				if err == nil {
-					m.RulesInForce(len(rs.Rules()))
-				}
-			}
+			r, err := reload()
+			m.RulesReloaded(err == nil)
 			if err != nil {
 				log.Error("rules not reloaded, the previous ones stay in force", "error", err)
 				continue
 			}
+			m.RulesInForce(len(r.ruleset.Rules()))
+			applyDestinations(outs, web, r.settings, log)
 			select {
-			case reloads <- agent.Rules{Ruleset: rs, Syscalls: sel.Selected}:
+			case reloads <- agent.Rules{Ruleset: r.ruleset, Syscalls: r.syscalls.Selected}:
 			case <-ctx.Done():
 				return
 			}
 		}
-	}()
+	})
+	stopReloading := func() {
+		stopReloads()
+		reloading.Wait()
+	}
+	defer stopReloading()
 	containers := containerManager(st.engines, log)
-	pcfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, st.dests, log)
-	if err != nil {
-		return &exitError{code: 1, msg: err.Error()}
-	}
-	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr, log)
-	if m != nil {
-		m.SetOutputs(func() []metrics.OutputCounters {
-			var out []metrics.OutputCounters
-			for _, s := range outs.Stats() {
-				out = append(out, metrics.OutputCounters{Name: s.Name, Sent: s.Sent, Failed: s.Failed, Dropped: s.Dropped, Queued: s.Queued})
-			}
-			return out
-		})
-	}
 	res, err := agent.Run(ctx, agent.Config{
 		Containers: containers,
 		Reload:     reloads,
@@ -141,10 +136,14 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		Pipeline:   pcfg,
 		Syscalls:   sel.Selected,
 		Seed:       seedFromProc,
+		Ready: func() {
+			log.Info("watching this host live", "probe", "eBPF", "syscalls", sel.Selected.Count())
+		},
 		Unsupported: func(s event.SyscallSet) {
 			log.Warn("the probe cannot capture these selected syscalls yet", "syscalls", strings.Join(selection.Names(s), ","))
 		},
 	})
+	stopReloading() // no reload may replace the outputs while they close
 	closeOutputs()
 	if res == nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -155,6 +154,84 @@ func runLive(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset, sel sel
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	return nil
+}
+
+// applyDestinations puts a reloaded configuration's outputs and web server
+// in force; what cannot be set up is logged and the previous one stays.
+func applyDestinations(outs *liveOutputs, web *webServer, st *settings, log *slog.Logger) {
+	if changed, err := outs.Replace(st.dests, 5*time.Second); err != nil {
+		log.Error("outputs not changed, the previous ones stay in force", "error", err)
+	} else if changed {
+		var names []string
+		for _, s := range outs.current() {
+			names = append(names, s.Name)
+		}
+		log.Info("outputs changed", "outputs", strings.Join(names, ","))
+	}
+	if _, err := web.apply(st.web); err != nil {
+		log.Error("web server not changed", "error", err)
+	}
+}
+
+// webServer runs the web server (health, versions, metrics) the
+// configuration asks for; a reload that changes webserver replaces it.
+type webServer struct {
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	cfg     config.Webserver
+	applied bool
+	srv     *metrics.Server
+}
+
+// apply serves cfg unless it is already in force. The old server stops
+// first (the new one usually wants its port); when the new one cannot
+// start, the old configuration is served again and the error returned.
+func (w *webServer) apply(cfg config.Webserver) (bool, error) {
+	if w.applied && cfg == w.cfg {
+		return false, nil
+	}
+	prev, hadPrev := w.cfg, w.applied
+	w.close()
+	err := w.serve(cfg)
+	if err != nil && hadPrev {
+		if perr := w.serve(prev); perr != nil {
+			w.log.Error("the previous web server cannot start again", "error", perr)
+		}
+		return false, err
+	}
+	return true, err
+}
+
+func (w *webServer) serve(cfg config.Webserver) error {
+	w.cfg, w.applied = cfg, true
+	if !cfg.Enabled {
+		return nil
+	}
+	srv, err := metrics.Serve(metrics.ServerConfig{
+		Address:  net.JoinHostPort(cfg.ListenAddress, strconv.Itoa(cfg.ListenPort)),
+		Healthz:  cfg.HealthzEndpoint,
+		Metrics:  cfg.PrometheusMetrics && cfg.MetricsEnabled,
+		Versions: versionsInfo(),
+	}, w.metrics)
+	if err != nil {
+		return err
+	}
+	w.srv = srv
+	what := "health at " + cfg.HealthzEndpoint + ", versions at /versions"
+	if cfg.PrometheusMetrics && cfg.MetricsEnabled {
+		what += ", Prometheus metrics at /metrics"
+	}
+	w.log.Info("web server listening", "address", srv.Addr.String(), "serving", what)
+	return nil
+}
+
+func (w *webServer) close() {
+	if w.srv != nil {
+		if err := w.srv.Close(); err != nil {
+			w.log.Warn("web server stopped with an error", "error", err)
+		}
+		w.srv = nil
+	}
 }
 
 // containerManager connects the container runtimes the configuration

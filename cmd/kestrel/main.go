@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,12 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run whose live agent also stops when ctx ends (tests stop
+// it this way instead of by a signal to their own process).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The logger, the outputs' goroutines and the commands all write
 	// stderr.
 	stderr = &lockedWriter{w: stderr}
@@ -32,7 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
@@ -60,6 +67,7 @@ the rules (the embedded defaults, or -r files) and runs the agent.`,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.listSet = cmd.Flags().Changed("list")
+			opts.ctx = cmd.Context()
 			return opts.run(stdout, stderr)
 		},
 	}

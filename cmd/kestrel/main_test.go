@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kestrel-project/kestrel/internal/testutil"
 )
 
 func kestrel(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -29,25 +32,84 @@ func kestrel(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// kestrelInBackground starts the CLI with args; wait gives its exit code
-// and stderr once it ends. On a machine that cannot run the probe the test
-// is skipped, unless KESTREL_REQUIRE_PRIVILEGED is set.
-func kestrelInBackground(t *testing.T, args ...string) (wait func() (code int, stderr string)) {
-	type result struct {
-		code   int
-		stderr string
-	}
-	done := make(chan result, 1)
-	go func() {
-		code, _, errOut := kestrel(t, args...)
-		done <- result{code, errOut}
-	}()
-	return func() (int, string) {
-		r := <-done
-		if r.code != 0 && os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(r.stderr, "the eBPF probe cannot run here") {
-			t.Skip("probe unavailable")
+// liveRun is the CLI running in the background (the live agent), whose
+// output the test reads while it runs.
+type liveRun struct {
+	t              *testing.T
+	stdout, stderr testutil.Buffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// kestrelInBackground starts the CLI with args; stop ends it. -M in args
+// only bounds a run the test forgets to stop.
+func kestrelInBackground(t *testing.T, args ...string) *liveRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &liveRun{t: t, cancel: cancel, done: make(chan int, 1)}
+	go func() { r.done <- runContext(ctx, args, &r.stdout, &r.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+		r.done <- 0 // for a stop after the cleanup's wait (never happens)
+	})
+	return r
+}
+
+// waitLog waits until the agent's stderr holds want. A run that ends
+// first fails the test, or skips it when the probe cannot run here and
+// KESTREL_REQUIRE_PRIVILEGED is not set.
+func (r *liveRun) waitLog(want string) {
+	r.t.Helper()
+	r.waitFor("stderr", &r.stderr, want)
+}
+
+// waitOut waits until the alerts printed on stdout hold want.
+func (r *liveRun) waitOut(want string) {
+	r.t.Helper()
+	r.waitFor("stdout", &r.stdout, want)
+}
+
+func (r *liveRun) waitFor(what string, b *testutil.Buffer, want string) {
+	r.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(b.String(), want) {
+		select {
+		case code := <-r.done:
+			r.done <- code
+			errOut := r.stderr.String()
+			if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(errOut, "the eBPF probe cannot run here") {
+				r.t.Skip("probe unavailable")
+			}
+			r.t.Fatalf("kestrel ended (exit %d) before its %s showed %q:\n%s", code, what, want, errOut)
+		case <-time.After(20 * time.Millisecond):
 		}
-		return r.code, r.stderr
+		if time.Now().After(deadline) {
+			r.t.Fatalf("no %q on %s within 60 s:\n%s", want, what, r.stderr.String())
+		}
+	}
+}
+
+// ready waits until the agent watches the host live.
+func (r *liveRun) ready() {
+	r.t.Helper()
+	r.waitLog(`msg="watching this host live"`)
+}
+
+// stop ends the run as SIGTERM would and returns its exit code and stderr.
+func (r *liveRun) stop() (code int, stderr string) {
+	r.cancel()
+	code = <-r.done
+	r.done <- code
+	return code, r.stderr.String()
+}
+
+// waitUntil polls cond for up to 60 s; what names it in the failure.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 60 s", what)
+		}
 	}
 }
 
@@ -752,63 +814,117 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 	if err := os.WriteFile(rules, []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wait := kestrelInBackground(t, "-r", rules, "-M", "5", "-o", "webserver.enabled=false", "-o", "syslog_output.enabled=false")
-	time.Sleep(2 * time.Second) // the /proc scan and the probe load
+	run := kestrelInBackground(t, "-r", rules, "-M", "120", "-o", "webserver.enabled=false", "-o", "syslog_output.enabled=false")
+	run.ready()
 	// An editor's save: write a new file and rename it over the old one.
 	tmp := filepath.Join(dir, ".rules.yaml.swp")
 	os.WriteFile(tmp, []byte(good+"- rule: b\n  desc: b\n  condition: evt.type = openat and proc.name = kestrel-nothing2\n  output: b\n  priority: INFO\n"), 0o644)
 	if err := os.Rename(tmp, rules); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1200 * time.Millisecond)
+	run.waitLog(`msg="rules reloaded" rules=2 enabled=2`)
 	if err := os.WriteFile(rules, []byte("- rule: broken\n  condition: (\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stderr := wait()
+	run.waitLog(`level=ERROR msg="rules not reloaded, the previous ones stay in force"`)
+	code, stderr := run.stop()
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`msg="rules or configuration files changed: reloading the rules"`, `msg="rules reloaded" rules=2 enabled=2`,
-		`level=ERROR msg="rules not reloaded, the previous ones stay in force"`} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
-		}
+	if want := `msg="rules or configuration files changed: reloading the rules"`; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
 }
 
 // A change to the configuration file reloads it: the priority threshold
-// applies to the reloaded rules at once, and a change to a destination is
-// reported as waiting for a restart.
+// applies to the reloaded rules at once, a new file output and the web
+// server start, and a change to the alert format is reported as waiting
+// for a restart.
 func TestReloadAppliesConfigChange(t *testing.T) {
 	dir := t.TempDir()
+	trigger := func(name string) string { return filepath.Join(dir, name) }
 	rules := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(rules, []byte(`- rule: low
   desc: a
-  condition: evt.type = openat and proc.name = kestrel-nothing
-  output: a
+  condition: evt.type in (open, openat, openat2) and fd.name = `+trigger("low")+`
+  output: kestrel-low-alert %fd.name
   priority: INFO
 - rule: high
   desc: b
-  condition: evt.type = openat and proc.name = kestrel-nothing2
-  output: b
+  condition: evt.type in (open, openat, openat2) and fd.name = `+trigger("high")+`
+  output: kestrel-high-alert %fd.name
   priority: CRITICAL
 `), 0o644)
+	for _, n := range []string{"low", "high"} {
+		os.WriteFile(trigger(n), nil, 0o644)
+	}
+	touch := func(n string) { // by another process: the agent ignores its own (this test's)
+		if err := exec.Command("/bin/cat", trigger(n)).Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg := filepath.Join(dir, "kestrel.yaml")
-	base := "webserver:\n  enabled: false\nsyslog_output:\n  enabled: false\n"
-	if err := os.WriteFile(cfg, []byte(base+"priority: debug\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("webserver:\n  enabled: false\nsyslog_output:\n  enabled: false\npriority: debug\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wait := kestrelInBackground(t, "-c", cfg, "-r", rules, "-M", "4")
-	time.Sleep(2 * time.Second)
-	if err := os.WriteFile(cfg, []byte(base+"priority: critical\nfile_output:\n  enabled: true\n  filename: "+filepath.Join(dir, "alerts")+"\n"), 0o644); err != nil {
+	run := kestrelInBackground(t, "-c", cfg, "-r", rules, "-M", "120")
+	run.ready()
+	touch("low")
+	run.waitOut("kestrel-low-alert")
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	code, stderr := wait()
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	alerts := filepath.Join(dir, "alerts")
+	next := fmt.Sprintf(`webserver:
+  enabled: true
+  listen_address: 127.0.0.1
+  listen_port: %d
+syslog_output:
+  enabled: false
+priority: critical
+json_output: true
+file_output:
+  enabled: true
+  filename: %s
+`, port, alerts)
+	if err := os.WriteFile(cfg, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run.waitLog(`msg="rules reloaded" rules=2 enabled=1`)
+	run.waitLog(`msg="outputs changed" outputs=stdout,file`)
+	run.waitLog(fmt.Sprintf(`msg="web server listening" address=127.0.0.1:%d`, port))
+	touch("low")
+	touch("high")
+	waitUntil(t, "the high alert in the new file output", func() bool {
+		b, _ := os.ReadFile(alerts)
+		return strings.Contains(string(b), "kestrel-high-alert")
+	})
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+	if err != nil {
+		t.Fatalf("the web server the reload started: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %s", resp.Status)
+	}
+	code, stderr := run.stop()
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`msg="rules loaded" rules=2 enabled=2`, `msg="rules reloaded" rules=2 enabled=1`,
-		`level=WARN msg="configuration changes that apply at the next start" keys=outputs`} {
+	b, _ := os.ReadFile(alerts)
+	if strings.Contains(string(b), "kestrel-low-alert") || strings.HasPrefix(string(b), "{") {
+		t.Errorf("the file output got the disabled rule's alert or JSON before a restart:\n%s", b)
+	}
+	if n := strings.Count(run.stdout.String(), "kestrel-low-alert"); n != 1 {
+		t.Errorf("%d low alerts on stdout, want the one before the reload:\n%s", n, run.stdout.String())
+	}
+	for _, want := range []string{`msg="rules loaded" rules=2 enabled=2`,
+		`level=WARN msg="configuration changes that apply at the next start" keys=json_output`,
+		"Outputs: stdout 2 sent, 0 failed, 0 dropped; file 1 sent, 0 failed, 0 dropped"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -990,29 +1106,6 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		bodies = append(bodies, string(b))
 		mu.Unlock()
 	}))
-	runOnce := func(file, url string, during func(port int)) (int, string) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		wait := kestrelInBackground(t, "-c", cfg, "-M", "5", "-o", "json_output=true",
-			"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false",
-			"-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
-			"-o", "http_output.enabled=true", "-o", "http_output.url="+url,
-			"-o", "metrics.enabled=true", "-o", "webserver.prometheus_metrics_enabled=true",
-			"-o", "webserver.listen_address=127.0.0.1", "-o", fmt.Sprintf("webserver.listen_port=%d", port))
-		time.Sleep(2500 * time.Millisecond) // /proc scan and probe load
-		if err := exec.Command("/bin/cat", "/etc/shadow").Run(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(500 * time.Millisecond)
-		if during != nil {
-			during(port)
-		}
-		return wait()
-	}
 	shadowAlerts := func(s string) int {
 		n := 0
 		for _, l := range strings.Split(s, "\n") {
@@ -1022,9 +1115,40 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		}
 		return n
 	}
+	runOnce := func(file, url string, during func(port int)) (int, string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		run := kestrelInBackground(t, "-c", cfg, "-M", "120", "-o", "json_output=true",
+			"-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false",
+			"-o", "file_output.enabled=true", "-o", "file_output.filename="+file,
+			"-o", "http_output.enabled=true", "-o", "http_output.url="+url,
+			"-o", "metrics.enabled=true", "-o", "webserver.prometheus_metrics_enabled=true",
+			"-o", "webserver.listen_address=127.0.0.1", "-o", fmt.Sprintf("webserver.listen_port=%d", port))
+		run.ready()
+		if err := exec.Command("/bin/cat", "/etc/shadow").Run(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the alert in the file output", func() bool {
+			b, _ := os.ReadFile(file)
+			return shadowAlerts(string(b)) > 0
+		})
+		if during != nil {
+			during(port)
+		}
+		return run.stop()
+	}
 	file := filepath.Join(dir, "events.json")
 	var metricsBody string
 	code, errOut := runOnce(file, recv.URL, func(port int) {
+		waitUntil(t, "the alert at the HTTP receiver", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return shadowAlerts(strings.Join(bodies, "\n")) > 0
+		})
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 		if err != nil {
 			t.Errorf("/metrics: %v", err)

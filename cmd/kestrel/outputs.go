@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,10 +62,127 @@ func openOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (*ou
 	return output.New(sinks, d.QueueCapacity, log.With("component", "outputs")), nil
 }
 
+// liveOutputs holds the destinations in force; a configuration reload
+// replaces them. The counters of replaced sets are kept, by output name,
+// so that the exported counters and the exit summary never go back.
+type liveOutputs struct {
+	stdout io.Writer
+	log    *slog.Logger
+
+	mu       sync.RWMutex // write-held only to swap cur; Emit read-holds it
+	cur      *output.Outputs
+	dests    config.Destinations
+	draining []*output.Outputs       // replaced, still draining
+	retired  map[string]output.Stats // final counters of drained sets
+	names    []string                // every output name seen, first seen first
+}
+
+func newLiveOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (*liveOutputs, error) {
+	outs, err := openOutputs(stdout, d, log)
+	if err != nil {
+		return nil, err
+	}
+	l := &liveOutputs{stdout: stdout, log: log, cur: outs, dests: d, retired: map[string]output.Stats{}}
+	l.noteNames(outs)
+	return l, nil
+}
+
+func (l *liveOutputs) noteNames(outs *output.Outputs) {
+	for _, s := range outs.Stats() {
+		if !slices.Contains(l.names, s.Name) {
+			l.names = append(l.names, s.Name)
+		}
+	}
+}
+
+// Emit hands m to the destinations in force; a message emitted while they
+// are being replaced goes to the old set, which drains it.
+func (l *liveOutputs) Emit(m output.Message) {
+	l.mu.RLock()
+	l.cur.Emit(m)
+	l.mu.RUnlock()
+}
+
+func (l *liveOutputs) Reopen() {
+	l.mu.RLock()
+	l.cur.Reopen()
+	l.mu.RUnlock()
+}
+
+// Replace puts the destinations d in force if they differ from the
+// current ones, then drains the old set (up to drain) and closes it. It
+// reports whether anything changed. When a new destination cannot be set
+// up, the current ones stay and the error names it.
+func (l *liveOutputs) Replace(d config.Destinations, drain time.Duration) (bool, error) {
+	l.mu.RLock()
+	same := reflect.DeepEqual(d, l.dests)
+	l.mu.RUnlock()
+	if same {
+		return false, nil
+	}
+	next, err := openOutputs(l.stdout, d, l.log)
+	if err != nil {
+		return false, err
+	}
+	l.mu.Lock()
+	old := l.cur
+	l.cur, l.dests = next, d
+	l.draining = append(l.draining, old)
+	l.noteNames(next)
+	l.mu.Unlock()
+	if err := old.Close(drain); err != nil {
+		l.log.Error("replaced outputs not drained", "error", err)
+	}
+	l.mu.Lock()
+	l.draining = slices.DeleteFunc(l.draining, func(o *output.Outputs) bool { return o == old })
+	for _, s := range old.Stats() {
+		l.retired[s.Name] = addStats(l.retired[s.Name], s)
+	}
+	l.mu.Unlock()
+	return true, nil
+}
+
+func addStats(a, b output.Stats) output.Stats {
+	a.Name = b.Name
+	a.Sent += b.Sent
+	a.Failed += b.Failed
+	a.Dropped += b.Dropped
+	a.Queued += b.Queued
+	return a
+}
+
+// Stats returns the counters of every output name ever in force, the
+// replaced sets' included, in the order the names first appeared.
+func (l *liveOutputs) Stats() []output.Stats {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	byName := maps.Clone(l.retired)
+	for _, o := range append(slices.Clone(l.draining), l.cur) {
+		for _, s := range o.Stats() {
+			byName[s.Name] = addStats(byName[s.Name], s)
+		}
+	}
+	out := make([]output.Stats, 0, len(l.names))
+	for _, n := range l.names {
+		if s, ok := byName[n]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Close drains and closes the destinations in force.
+func (l *liveOutputs) Close(drain time.Duration) error {
+	l.mu.RLock()
+	cur := l.cur
+	l.mu.RUnlock()
+	return cur.Close(drain)
+}
+
 // withOutputs routes the pipeline's alerts to the destinations, reopens
 // files and restarts kept-alive programs on SIGUSR1 (log rotation), and
 // returns the function that drains and closes them.
-func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stderr io.Writer, log *slog.Logger) func() {
+func withOutputs(cfg *pipeline.Config, outs *liveOutputs, jsonOut bool, stderr io.Writer, log *slog.Logger) func() {
 	cfg.Emit = func(line string, pri priority.Priority, rule string) {
 		outs.Emit(output.Message{Line: []byte(line), Priority: pri, Rule: rule, JSON: jsonOut})
 	}
@@ -92,4 +213,11 @@ func withOutputs(cfg *pipeline.Config, outs *output.Outputs, jsonOut bool, stder
 			fmt.Fprintf(stderr, "Outputs: %s\n", strings.Join(parts, "; "))
 		}
 	}
+}
+
+// current returns the counters of the destinations in force only.
+func (l *liveOutputs) current() []output.Stats {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cur.Stats()
 }

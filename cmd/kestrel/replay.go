@@ -54,7 +54,7 @@ func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline
 
 func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error {
 	cfg := pipelineConfig(stdout, st, rs)
-	outs, err := openOutputs(stdout, st.dests, st.log)
+	outs, err := newLiveOutputs(stdout, st.dests, st.log)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 var Version = "0.1.0-dev"
 
 type rootOptions struct {
+	ctx         context.Context // the live agent stops when it ends
 	rulesFiles  []string
 	configFile  string
 	overrides   []string
@@ -232,12 +234,12 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	// SIGHUP, or a change to a watched file, reloads the configuration
 	// and the rules files: the settings that shape the ruleset apply at
 	// once (the probe's selection changes in place and the new rules apply
-	// from the next event); the others are reported as waiting for a
-	// restart.
-	reload := func() (*engine.Ruleset, selection.Result, error) {
+	// from the next event), runLive puts the outputs and the web server in
+	// force, and the other changes are reported as waiting for a restart.
+	reload := func() (*reloaded, error) {
 		nst, warnings, err := o.readConfig()
 		if err != nil {
-			return nil, selection.Result{}, err
+			return nil, err
 		}
 		nst.log = st.log
 		for _, w := range warnings {
@@ -248,12 +250,12 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		}
 		l, err := loadRules(newSetupWith(nst.static), o.rulesFiles, nst)
 		if err != nil {
-			return nil, selection.Result{}, err
+			return nil, err
 		}
 		rs, enabled := l.Ruleset(fields.SyscallSource, nst.engine.Priority, selections(nst.engine), matching(nst.engine))
 		st.log.Info("rules reloaded", "rules", len(l.Rules()), "enabled", len(enabled))
-		return rs, selection.Select(rulesSyscalls(rs), selection.Config{
-			CustomSet: nst.base.CustomSet, Repair: nst.base.Repair, All: nst.base.All}), nil
+		return &reloaded{ruleset: rs, settings: nst, syscalls: selection.Select(rulesSyscalls(rs), selection.Config{
+			CustomSet: nst.base.CustomSet, Repair: nst.base.Repair, All: nst.base.All})}, nil
 	}
 	var watch []string
 	for _, e := range rulesEntries(o.rulesFiles, st.engine) {
@@ -262,15 +264,19 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		}
 	}
 	watch = append(watch, st.configFiles...)
-	return runLive(stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return runLive(ctx, stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
 }
 
 // restartOnlyChanges names the configuration sections that differ between
-// the running settings and reloaded ones but are only read at start: the
-// alert format, the destinations, the web server, the container engines,
-// logging, the event source and the drop monitor. (Rules files, priority,
-// rules selections, rule_matching, append_output, static_fields and
-// base_syscalls apply on reload.)
+// the settings read at start and reloaded ones but are only read at start:
+// the alert format, the container engines, logging, the event source and
+// the drop monitor. (Rules files, priority, rules selections,
+// rule_matching, append_output, static_fields, base_syscalls, the outputs
+// with outputs_queue, and the web server apply on reload.)
 func restartOnlyChanges(cur, next *settings) []string {
 	format := func(o config.Outputs) config.Outputs {
 		o.Append, o.SuggestedOutput = nil, false
@@ -283,8 +289,6 @@ func restartOnlyChanges(cur, next *settings) []string {
 	}{
 		{"json_output", cur.engine.JSONOutput != next.engine.JSONOutput},
 		{"json_*/time_format_iso_8601/buffered_outputs", !reflect.DeepEqual(format(cur.outputs), format(next.outputs))},
-		{"outputs", !reflect.DeepEqual(cur.dests, next.dests)},
-		{"webserver", !reflect.DeepEqual(cur.web, next.web)},
 		{"plugins.container", !reflect.DeepEqual(cur.engines, next.engines)},
 		{"log_*", !reflect.DeepEqual(cur.logging, next.logging)},
 		{"engine", !reflect.DeepEqual(cur.source, next.source)},
