@@ -67,7 +67,7 @@ func collect(t *testing.T, p *Probe, d time.Duration, keep func(*event.Record) b
 }
 
 func TestOpenatAndClose(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	if unsupported, err := p.SetSyscalls(syscallsNamed(t, "openat", "close")); err != nil || !unsupported.IsEmpty() {
 		t.Fatalf("SetSyscalls: %v, unsupported %v", err, unsupported)
 	}
@@ -127,7 +127,7 @@ func TestOpenatAndClose(t *testing.T) {
 }
 
 func TestExecve(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	if _, err := p.SetSyscalls(syscallsNamed(t, "execve", "execveat")); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 // parent (res = the child's tid) and in the child (res = 0), with the
 // task's ids and the fork's flags.
 func TestClone(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	if _, err := p.SetSyscalls(syscallsNamed(t, "clone", "clone3", "fork", "vfork")); err != nil {
 		t.Fatal(err)
 	}

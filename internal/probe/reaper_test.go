@@ -67,7 +67,7 @@ func helperSubreaper() int {
 		fmt.Fprintln(os.Stderr, "stdin:", err)
 		return 3
 	}
-	sh := exec.Command("/bin/sh", "-c", "/bin/sleep 1 >/dev/null & echo $!")
+	sh := exec.Command("/bin/sh", "-c", "/bin/sleep 30 >/dev/null 2>&1 </dev/null & echo $!")
 	out, err := sh.Output()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sh:", err)
@@ -75,6 +75,7 @@ func helperSubreaper() int {
 	}
 	grand, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 	fmt.Println(sh.Process.Pid, grand, parentOf(grand))
+	unix.Kill(grand, unix.SIGKILL) // read its parent while it surely lived; now it may go
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(grand, &ws, 0, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "wait4:", err)
@@ -95,7 +96,7 @@ func helperThreadExit() int {
 	ch := make(chan started)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		cmd := exec.Command("/bin/sleep", "1")
+		cmd := exec.Command("/bin/sleep", "30")
 		err := cmd.Start() // forked by this thread: the child is this thread's
 		ch <- started{unix.Gettid(), cmd, err}
 	}()
@@ -120,6 +121,7 @@ func helperThreadExit() int {
 		return 3
 	}
 	fmt.Println(s.tid, s.cmd.Process.Pid, parentOf(s.cmd.Process.Pid))
+	s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
 	return 0
 }
@@ -130,7 +132,7 @@ func helperThreadExit() int {
 func helperGroupExit() int {
 	go func() {
 		runtime.LockOSThread() // never unlocked: the process ends on this thread
-		cmd := exec.Command("/bin/sleep", "1")
+		cmd := exec.Command("/bin/sleep", "30")
 		if err := cmd.Start(); err != nil { // forked by this thread: the child is this thread's
 			fmt.Fprintln(os.Stderr, "sleep:", err)
 			unix.Exit(3)
@@ -178,6 +180,7 @@ func helperSubreaperOfGroupExit() int {
 		return 3
 	}
 	fmt.Println(cmd.Process.Pid, got[0], got[1], parentOf(int(got[1])))
+	unix.Kill(int(got[1]), unix.SIGKILL)
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(int(got[1]), &ws, 0, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "wait4:", err)
@@ -303,7 +306,7 @@ func reaperOf(r *event.Record) int64 { return event.Int(event.PTPID, r.Param(4))
 // ancestor), and sh's procexit says so. sleep's exit (no children)
 // reports 0, as Falco's drivers do.
 func TestProcexitReaper(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	reaper, run := subreaper(t, "subreaper", 3)
 	got, err := run()
 	if err != nil {
@@ -326,7 +329,7 @@ func TestProcexitReaper(t *testing.T) {
 // goes to another thread of the process, the first alive one in the
 // kernel's order (the main thread here), and the procexit says so.
 func TestProcexitReaperThread(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -356,7 +359,7 @@ func TestProcexitReaperThread(t *testing.T) {
 // subreaper here), and the thread's procexit names that reaper, not a
 // sibling thread that is itself about to exit.
 func TestProcexitReaperGroupExit(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	reaper, run := subreaper(t, "subreaper-of-group-exit", 4)
 	got, err := run()
 	if err != nil {
@@ -377,14 +380,15 @@ func TestProcexitReaperGroupExit(t *testing.T) {
 // unless this test runs under a child subreaper: the kernel's choice
 // is read from sleep's PPid).
 func TestProcexitReaperInit(t *testing.T) {
-	p := needProbe(t, Options{RingBytes: 1 << 20})
-	sh := exec.Command("/bin/sh", "-c", "/bin/sleep 1 >/dev/null & echo $!")
+	p := needProbe(t, Options{RingBytes: 16 << 20})
+	sh := exec.Command("/bin/sh", "-c", "/bin/sleep 30 >/dev/null 2>&1 </dev/null & echo $!")
 	out, err := sh.Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	sleep := mustInts(t, string(out), 1)[0]
 	kernel := int64(parentOf(int(sleep)))
+	unix.Kill(int(sleep), unix.SIGKILL)
 	shPid := int64(sh.Process.Pid)
 	r := reaperOf(procexits(t, p, shPid)[shPid])
 	if r != kernel {
@@ -399,7 +403,7 @@ func TestProcexitReaperPidns(t *testing.T) {
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Skip("no unshare")
 	}
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	// /proc is the host's (no --mount-proc): /proc/self/stat, read by
 	// the shell itself, gives its host pid.
 	script := `read h _ </proc/self/stat; echo $h

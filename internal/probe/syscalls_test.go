@@ -462,7 +462,7 @@ func main() {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building an i386 program: %v\n%s", err, out)
 	}
-	p := needProbe(t, Options{RingBytes: 1 << 20})
+	p := needProbe(t, Options{RingBytes: 16 << 20})
 	if _, err := p.SetSyscalls(syscallsNamed(t, "open", "openat", "close", "mkdir", "mkdirat", "socket", "connect")); err != nil {
 		t.Fatal(err)
 	}
