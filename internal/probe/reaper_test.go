@@ -58,13 +58,8 @@ func TestMain(m *testing.M) {
 // It prints "<sh's pid> <sleep's pid> <sleep's parent after sh exited>"
 // and reaps sleep.
 func helperSubreaper() int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintln(os.Stderr, "prctl:", err)
-		return 3
-	}
-	fmt.Println("ready")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		fmt.Fprintln(os.Stderr, "stdin:", err)
+	if err := becomeSubreaper(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
 	sh := exec.Command("/bin/sh", "-c", "/bin/sleep 30 >/dev/null 2>&1 </dev/null & echo $!")
@@ -75,9 +70,28 @@ func helperSubreaper() int {
 	}
 	grand, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 	fmt.Println(sh.Process.Pid, grand, parentOf(grand))
-	unix.Kill(grand, unix.SIGKILL) // read its parent while it surely lived; now it may go
+	return reapOrphan(grand)
+}
+
+// becomeSubreaper makes the helper a child subreaper, says "ready" and
+// waits for the test's line on stdin.
+func becomeSubreaper() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl: %w", err)
+	}
+	fmt.Println("ready")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return fmt.Errorf("stdin: %w", err)
+	}
+	return nil
+}
+
+// reapOrphan kills and reaps an orphan the subreaper adopted, once its
+// parent was read while it surely lived; it returns the helper's exit code.
+func reapOrphan(pid int) int {
+	unix.Kill(pid, unix.SIGKILL)
 	var ws unix.WaitStatus
-	if _, err := unix.Wait4(grand, &ws, 0, nil); err != nil {
+	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "wait4:", err)
 		return 3
 	}
@@ -152,13 +166,8 @@ func helperGroupExit() int {
 // prints "<helper's pid> <helper's thread> <sleep's pid> <sleep's parent
 // after the helper ended>" and reaps sleep.
 func helperSubreaperOfGroupExit() int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintln(os.Stderr, "prctl:", err)
-		return 3
-	}
-	fmt.Println("ready")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		fmt.Fprintln(os.Stderr, "stdin:", err)
+	if err := becomeSubreaper(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
 	self, err := os.Executable()
@@ -180,13 +189,7 @@ func helperSubreaperOfGroupExit() int {
 		return 3
 	}
 	fmt.Println(cmd.Process.Pid, got[0], got[1], parentOf(int(got[1])))
-	unix.Kill(int(got[1]), unix.SIGKILL)
-	var ws unix.WaitStatus
-	if _, err := unix.Wait4(int(got[1]), &ws, 0, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "wait4:", err)
-		return 3
-	}
-	return 0
+	return reapOrphan(int(got[1]))
 }
 
 // parentOf reads a process's parent (PPid) from /proc: the kernel's
@@ -471,15 +474,15 @@ func liveState(t *testing.T, work func(), each func(*inspect.Inspector, *inspect
 	}
 }
 
-// Through the state: the subreaper (made one before the probe started,
-// so no event tells the state) adopts sh's orphan, and the state's
-// parent of sleep is the subreaper, not init, as the kernel's.
-func TestStateReaperSubreaper(t *testing.T) {
-	reaper, run := subreaper(t, "subreaper", 3)
-	var got []int64
+// parentsAtExit runs a child-subreaper helper (see subreaper) through a
+// live state and returns the subreaper's pid, the helper's report, and the
+// state's parent of each thread at its procexit.
+func parentsAtExit(t *testing.T, helper string, n int) (reaper int64, report []int64, atExit map[int64]int64) {
+	t.Helper()
+	reaper, run := subreaper(t, helper, n)
 	var runErr error
-	atExit := map[int64]int64{} // parent of each thread at its procexit
-	liveState(t, func() { got, runErr = run() }, func(in *inspect.Inspector, e *inspect.Event) {
+	atExit = map[int64]int64{}
+	liveState(t, func() { report, runErr = run() }, func(in *inspect.Inspector, e *inspect.Event) {
 		if e.Type() != event.ProcexitE1 {
 			return
 		}
@@ -490,6 +493,14 @@ func TestStateReaperSubreaper(t *testing.T) {
 	if runErr != nil {
 		t.Fatal(runErr)
 	}
+	return reaper, report, atExit
+}
+
+// Through the state: the subreaper (made one before the probe started,
+// so no event tells the state) adopts sh's orphan, and the state's
+// parent of sleep is the subreaper, not init, as the kernel's.
+func TestStateReaperSubreaper(t *testing.T) {
+	reaper, got, atExit := parentsAtExit(t, "subreaper", 3)
 	sh, sleep, kernel := got[0], got[1], got[2]
 	if kernel != reaper {
 		t.Fatalf("the kernel gave sleep to %d, not to the subreaper %d", kernel, reaper)
@@ -511,21 +522,7 @@ func TestStateReaperSubreaper(t *testing.T) {
 // at its exit is the subreaper, as the kernel's (the docker exec case
 // below without Docker's timing).
 func TestStateReaperGroupExit(t *testing.T) {
-	reaper, run := subreaper(t, "subreaper-of-group-exit", 4)
-	var got []int64
-	var runErr error
-	atExit := map[int64]int64{} // parent of each thread at its procexit
-	liveState(t, func() { got, runErr = run() }, func(in *inspect.Inspector, e *inspect.Event) {
-		if e.Type() != event.ProcexitE1 {
-			return
-		}
-		if th := e.Thread(); th != nil {
-			atExit[th.Tid] = th.PTid
-		}
-	})
-	if runErr != nil {
-		t.Fatal(runErr)
-	}
+	reaper, got, atExit := parentsAtExit(t, "subreaper-of-group-exit", 4)
 	child, kernel := got[2], got[3]
 	if kernel != reaper {
 		t.Fatalf("the kernel gave the child to %d, not to the subreaper %d", kernel, reaper)
