@@ -112,15 +112,6 @@ func (r *liveRun) webAddress() string {
 	return m[1]
 }
 
-// waitUntil polls cond for up to 60 s; what names it in the failure.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 60 s", what)
-		}
-	}
-}
 
 func sharedRules(t *testing.T) string {
 	t.Helper()
@@ -901,7 +892,7 @@ file_output:
 	addr := run.webAddress()
 	touch("low")
 	touch("high")
-	waitUntil(t, "the high alert in the new file output", func() bool {
+	testutil.WaitUntil(t, "the high alert in the new file output", func() bool {
 		b, _ := os.ReadFile(alerts)
 		return strings.Contains(string(b), "kestrel-high-alert")
 	})
@@ -1129,7 +1120,7 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 		if err := exec.Command("/bin/cat", "/etc/shadow").Run(); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "the alert in the file output", func() bool {
+		testutil.WaitUntil(t, "the alert in the file output", func() bool {
 			b, _ := os.ReadFile(file)
 			return shadowAlerts(string(b)) > 0
 		})
@@ -1141,7 +1132,7 @@ func TestEndToEndDefaultConfig(t *testing.T) {
 	file := filepath.Join(dir, "events.json")
 	var metricsBody string
 	code, errOut := runOnce(file, recv.URL, func(addr string) {
-		waitUntil(t, "the alert at the HTTP receiver", func() bool {
+		testutil.WaitUntil(t, "the alert at the HTTP receiver", func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			return shadowAlerts(strings.Join(bodies, "\n")) > 0

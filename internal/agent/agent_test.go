@@ -2,12 +2,17 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,26 +46,134 @@ func falcoRules(t *testing.T) string {
 	return p
 }
 
-func loadRuleset(t *testing.T, file string) *engine.Ruleset {
-	t.Helper()
-	l := sources.NewLoader(sources.DefaultOptions())
-	if res := l.LoadFile(file); !res.OK() {
-		t.Fatal(res.Verbose(l.Contents()))
+// appliedUpdates records the container updates in the order they enter the
+// event stream (Config.ContainerApplied), for tests to wait on.
+type appliedUpdates struct {
+	mu  sync.Mutex
+	log []container.Update
+}
+
+func (a *appliedUpdates) add(u container.Update) {
+	a.mu.Lock()
+	a.log = append(a.log, u)
+	a.mu.Unlock()
+}
+
+// seen reports whether an update for the container (full or short id),
+// its removal when removed, has entered the event stream.
+func (a *appliedUpdates) seen(id string, removed bool) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, u := range a.log {
+		if u.Info != nil && u.Info.ID == container.ShortID(id) && u.Removed == removed {
+			return true
+		}
 	}
-	rs, _ := l.Ruleset(fields.SyscallSource, priority.Debug, nil, engine.MatchAll)
-	return rs
+	return false
+}
+
+// live returns the ids whose last update in the stream is not a removal:
+// the containers the state has metadata for.
+func (a *appliedUpdates) live() map[string]bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ids := map[string]bool{}
+	for _, u := range a.log {
+		switch {
+		case u.Info == nil || u.Info.ID == "":
+		case u.Removed:
+			delete(ids, u.Info.ID)
+		default:
+			ids[u.Info.ID] = true
+		}
+	}
+	return ids
+}
+
+// liveRun is an agent running for a test, handed to the test's action.
+type liveRun struct {
+	t       *testing.T
+	out     *testutil.Buffer
+	applied *appliedUpdates
+	marker  testutil.FlushMarker
+}
+
+// waitContainers waits until the metadata of each container (full or
+// short id) has entered the event stream: the events that follow see it.
+func (r *liveRun) waitContainers(ids ...string) {
+	r.t.Helper()
+	for _, id := range ids {
+		testutil.WaitUntil(r.t, "metadata of container "+container.ShortID(id)+" in the event stream",
+			func() bool { return r.applied.seen(id, false) })
+	}
+}
+
+// waitRemoved waits until the removal of each container has entered the
+// event stream.
+func (r *liveRun) waitRemoved(ids ...string) {
+	r.t.Helper()
+	for _, id := range ids {
+		testutil.WaitUntil(r.t, "removal of container "+container.ShortID(id)+" in the event stream",
+			func() bool { return r.applied.seen(id, true) })
+	}
+}
+
+// flush waits until the agent has handled every event of the actions
+// done so far (see testutil.FlushMarker).
+func (r *liveRun) flush() {
+	r.t.Helper()
+	r.marker.Flush(r.t, r.out.String)
+}
+
+// harnessOptions are Falco's loading options plus the pids of the
+// alerting process and its ancestors as output field test.lineage, so
+// that tests can tell their own processes' alerts from those of tests
+// running at the same time.
+func harnessOptions() load.Options {
+	o := sources.DefaultOptions()
+	o.AppendOutput = append(o.AppendOutput, load.AppendOutput{Fields: map[string]string{
+		"test.lineage": "%proc.pid %proc.ppid %proc.apid[2] %proc.apid[3] %proc.apid[4] %proc.apid[5]"}})
+	return o
+}
+
+// lineage is what test.lineage names: the alerting process's pid, its
+// parent's, then further ancestors'.
+func lineage(a liveAlert) []string {
+	s, _ := a.OutputFields["test.lineage"].(string)
+	return strings.Fields(s)
+}
+
+// childOf reports whether the alerting process's parent is pid.
+func childOf(a liveAlert, pid int) bool {
+	l := lineage(a)
+	return len(l) > 1 && l[1] == strconv.Itoa(pid)
+}
+
+// under reports whether the alerting process is pid or one of its
+// descendants.
+func under(a liveAlert, pid int) bool {
+	for _, p := range lineage(a) {
+		if p == strconv.Itoa(pid) {
+			return true
+		}
+	}
+	return false
 }
 
 // runAgent starts the agent with Falco's stable rules, runs action once
 // it is capturing, and returns its alerts and result.
-func runAgent(t *testing.T, action func()) (string, *Result) {
+func runAgent(t *testing.T, action func(*liveRun)) (string, *Result) {
 	t.Helper()
-	return runAgentWith(t, loadRuleset(t, falcoRules(t)), nil, action)
+	return runAgentWith(t, nil, action, falcoRules(t))
 }
 
-// runAgentWith runs the agent with rs and, when set, a container manager.
-func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manager, action func()) (string, *Result) {
+// runAgentWith runs the agent with the rules (files, or YAML contents)
+// and, when set, a container manager; action runs once it is capturing,
+// and the agent stops once it has processed every event of the action.
+func runAgentWith(t *testing.T, containers *container.Manager, action func(*liveRun), rules ...string) (string, *Result) {
 	t.Helper()
+	marker := testutil.NewFlushMarker(t)
+	rs := loadRulesWith(t, harnessOptions(), append(rules, marker.Rule())...)
 	var syscalls event.SyscallSet
 	for _, r := range rs.Rules() {
 		for _, c := range r.Syscalls.Codes() {
@@ -68,7 +181,7 @@ func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manage
 		}
 	}
 	sel := selection.Select(syscalls, selection.Config{})
-	out := &testutil.Buffer{}
+	run := &liveRun{t: t, out: &testutil.Buffer{}, applied: &appliedUpdates{}, marker: marker}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
@@ -79,12 +192,13 @@ func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manage
 	fin := make(chan done, 1)
 	go func() {
 		res, err := Run(ctx, Config{
-			Pipeline: pipeline.Config{Ruleset: rs, Out: out, JSON: true,
+			Pipeline: pipeline.Config{Ruleset: rs, Out: run.out, JSON: true,
 				Alerts: alert.Options{IncludeOutput: true, IncludeOutputFields: true, Hostname: "agent-test"}},
-			Syscalls:   sel.Selected,
-			Seed:       ProcSnapshot,
-			Ready:      func() { close(ready) },
-			Containers: containers,
+			Syscalls:         sel.Selected,
+			Seed:             ProcSnapshot,
+			Ready:            func() { close(ready) },
+			Containers:       containers,
+			ContainerApplied: run.applied.add,
 		})
 		fin <- done{res, err}
 	}()
@@ -96,39 +210,47 @@ func runAgentWith(t *testing.T, rs *engine.Ruleset, containers *container.Manage
 		}
 		t.Skipf("probe unavailable: %v", d.err)
 	}
-	action()
-	time.Sleep(500 * time.Millisecond) // past the reader's poll interval
+	action(run)
+	run.flush()
 	cancel()
 	d := <-fin
 	if d.err != nil {
 		t.Fatalf("agent: %v", d.err)
 	}
-	return out.String(), d.res
+	return run.out.String(), d.res
 }
 
 // Falco's "Read sensitive file untrusted" fires, live, on cat /etc/shadow.
+// Tests of other packages read /etc/shadow at the same time: only the
+// alerts of the cat this test's shell started count.
 func TestReadSensitiveFileLive(t *testing.T) {
-	out, res := runAgent(t, func() {
-		if err := exec.Command("/bin/sh", "-c", "cat /etc/shadow > /dev/null").Run(); err != nil {
-			t.Fatal(err)
-		}
+	var shell int
+	out, res := runAgent(t, func(*liveRun) {
+		shell = shPid(t, "cat /etc/shadow > /dev/null")
 	})
 	if res.Counters.Events == 0 {
 		t.Fatalf("no events: %+v", res.Counters)
 	}
-	var hit string
+	var hits []string
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, `"rule":"Read sensitive file untrusted"`) && strings.Contains(line, `"proc.name":"cat"`) {
-			hit = line
+		if !strings.Contains(line, `"rule":"Read sensitive file untrusted"`) {
+			continue
+		}
+		var a liveAlert
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if a.OutputFields["proc.name"] == "cat" && childOf(a, shell) {
+			hits = append(hits, line)
 		}
 	}
-	if hit == "" {
-		t.Fatalf("no alert for cat /etc/shadow; %d events, alerts:\n%s", res.Stats.Events, out)
+	if len(hits) != 1 {
+		t.Fatalf("%d alerts for the cat /etc/shadow of shell %d, want 1; %d events, alerts:\n%s", len(hits), shell, res.Stats.Events, out)
 	}
 	for _, want := range []string{`"fd.name":"/etc/shadow"`, `"proc.cmdline":"cat /etc/shadow"`, `"proc.pname":"sh"`,
 		`"proc.exepath":"/usr/bin/cat"`, `"user.uid":0`, `"priority":"Warning"`} {
-		if !strings.Contains(hit, want) {
-			t.Errorf("alert lacks %s: %s", want, hit)
+		if !strings.Contains(hits[0], want) {
+			t.Errorf("alert lacks %s: %s", want, hits[0])
 		}
 	}
 }
@@ -152,13 +274,15 @@ func TestCaptureLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		filter, flush := flushFilter(t, comp, cond)
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		ready := make(chan struct{})
 		fin := make(chan error, 1)
 		var res *CaptureResult
 		go func() {
 			var err error
-			res, err = Capture(ctx, CaptureConfig{Path: path, SysdigCompat: compat, Filter: cond, Compiler: comp,
+			res, err = Capture(ctx, CaptureConfig{Path: path, SysdigCompat: compat, Filter: filter, Compiler: comp,
 				Syscalls: syscallSet(t, "openat", "close", "execve", "clone"), Ready: func() { close(ready) },
 				Seed: func() (*Snapshot, error) {
 					return &Snapshot{Threads: []state.ThreadInfo{{Tid: 1, Pid: 1, Comm: "init", Exe: "/sbin/init"}}}, nil
@@ -176,7 +300,7 @@ func TestCaptureLive(t *testing.T) {
 		if err := exec.Command("/bin/cat", "/etc/hostname").Run(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond)
+		flush()
 		cancel()
 		if err := <-fin; err != nil {
 			t.Fatal(err)
@@ -225,6 +349,47 @@ func TestCaptureLive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// flushFilter wraps a capture's filter (nil: every event) for the test to
+// know when the capture has handled every event of its actions: flush
+// makes a child open a marker file, and waits until the filter has seen
+// that open (events reach the filter in time order). The filter's verdict
+// is inner's.
+func flushFilter(t *testing.T, comp *engine.Compiler, inner engine.Cond) (engine.Cond, func()) {
+	t.Helper()
+	marker := filepath.Join(t.TempDir(), "kestrel-flush-marker")
+	if err := os.WriteFile(marker, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expr, err := lang.Parse(`evt.type = openat and fd.name = "` + marker + `"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isMarker, _, err := comp.Compile(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	var once sync.Once
+	filter := func(f *engine.Frame) bool {
+		if isMarker(f) {
+			once.Do(func() { close(seen) })
+		}
+		return inner == nil || inner(f)
+	}
+	flush := func() {
+		t.Helper()
+		if out, err := exec.Command("/bin/cat", marker).CombinedOutput(); err != nil {
+			t.Fatalf("flush marker: %v %s", err, out)
+		}
+		select {
+		case <-seen:
+		case <-time.After(testutil.Deadline):
+			t.Fatalf("the capture did not reach the flush marker within %v", testutil.Deadline)
+		}
+	}
+	return filter, flush
 }
 
 func syscallSet(t *testing.T, names ...string) event.SyscallSet {
@@ -304,14 +469,27 @@ func TestReloadRules(t *testing.T) {
 		}
 	}
 	link("before")
-	time.Sleep(300 * time.Millisecond)
+	// The first rules' marker: once its alert is out, the agent has handled
+	// every event before it under the first rules.
+	marker := filepath.Join(dir, "kestrel-reload-marker")
+	if err := os.WriteFile(marker, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command("/bin/cat", marker).Run(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitUntil(t, "alert for the marker under the first rules", func() bool { return strings.Contains(out.String(), "opened "+marker) })
 	done := make(chan error, 1)
 	reload <- Rules{Ruleset: rsB, Syscalls: scB, Done: done}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	link("after")
-	time.Sleep(500 * time.Millisecond)
+	// Events are handled in order: once the link made after the reload has
+	// its alert, the one made before would have had its own.
+	testutil.WaitUntil(t, "alert for the link made after the reload", func() bool {
+		return strings.Contains(out.String(), "linked "+filepath.Join(dir, "after"))
+	})
 	cancel()
 	if err := <-fin; err != nil {
 		t.Fatal(err)
@@ -325,14 +503,28 @@ func TestReloadRules(t *testing.T) {
 // The probe's counters and the rule matches are on /metrics while the
 // agent runs.
 func TestMetricsLive(t *testing.T) {
-	rs, sc := contentRuleset(t, `
-- rule: hostname read
+	// Files of this test only: tests of other packages cat files at the
+	// same time, and the match count must be exactly this test's.
+	dir := t.TempDir()
+	marker, flush := filepath.Join(dir, "marker"), filepath.Join(dir, "flush")
+	for _, p := range []string{marker, flush} {
+		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, sc := contentRuleset(t, fmt.Sprintf(`
+- rule: marker read
   desc: d
-  condition: evt.type = openat and fd.name = /etc/hostname and proc.name = cat
-  output: read %fd.name
+  condition: evt.type = openat and fd.name = "%s" and proc.name = cat
+  output: read %%fd.name
   priority: NOTICE
   tags: [test]
-`)
+- rule: flush read
+  desc: opened after the marker, to know when the agent is past it
+  condition: evt.type = openat and fd.name = "%s" and proc.name = cat
+  output: read %%fd.name
+  priority: NOTICE
+`, marker, flush))
 	m := metrics.New("test")
 	srv, err := metrics.Serve(metrics.ServerConfig{Address: "127.0.0.1:0", Metrics: true}, m)
 	if err != nil {
@@ -356,25 +548,41 @@ func TestMetricsLive(t *testing.T) {
 		}
 		t.Skip(err)
 	}
-	if err := exec.Command("/bin/cat", "/etc/hostname").Run(); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{marker, flush} {
+		if err := exec.Command("/bin/cat", p).Run(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	time.Sleep(500 * time.Millisecond)
-	resp, err := http.Get("http://" + srv.Addr.String() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	scrape := func() string {
+		resp, err := http.Get("http://" + srv.Addr.String() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// Once the flush file's match is counted, the marker's (an earlier
+	// event) is final.
+	var text string
+	testutil.WaitUntil(t, "match of the flush rule on /metrics", func() bool {
+		text = scrape()
+		return strings.Contains(text, `rule_name="flush read"`)
+	})
 	cancel()
 	if err := <-fin; err != nil {
 		t.Fatal(err)
 	}
-	text := string(body)
-	if !strings.Contains(text, `falcosecurity_falco_rules_matches_total{priority="Notice",rule_name="hostname read",source="syscall",tags="test"} 1`) {
-		t.Errorf("no rule match counted:\n%s", text)
+	if !strings.Contains(text, `falcosecurity_falco_rules_matches_total{priority="Notice",rule_name="marker read",source="syscall",tags="test"} 1`+"\n") {
+		t.Errorf("the marker's match is not counted once:\n%s", text)
 	}
-	if strings.Contains(text, "falcosecurity_scap_n_evts_total 0\n") || !strings.Contains(text, "falcosecurity_scap_n_drops_total 0") {
+	// The drop counter's value depends on the host's load: its presence is
+	// what is checked.
+	evts := regexp.MustCompile(`(?m)^falcosecurity_scap_n_evts_total (\d+)$`).FindStringSubmatch(text)
+	if evts == nil || evts[1] == "0" || !regexp.MustCompile(`(?m)^falcosecurity_scap_n_drops_total \d+$`).MatchString(text) {
 		t.Errorf("driver counters:\n%s", text)
 	}
 }

@@ -36,6 +36,12 @@ type CaptureConfig struct {
 	// their metadata is written as the container plugin's async events,
 	// so that a replay of the file (Kestrel's or Falco's) knows them.
 	Containers *container.Manager
+	// ContainerApplied, when set, is told of each container update as it
+	// enters the event stream (before it is written), as Config's is in a
+	// live run. Nothing in Kestrel sets it: tests wait on it for a
+	// container's metadata to be in the file before acting in the
+	// container, instead of sleeping.
+	ContainerApplied func(container.Update)
 }
 
 // CaptureResult counts what a capture saw.
@@ -83,6 +89,7 @@ func Capture(ctx context.Context, cfg CaptureConfig) (*CaptureResult, error) {
 		}()
 		sopts.OnNewContainer = cfg.Containers.Request
 		src.updates = cfg.Containers.Updates()
+		src.onUpdate = cfg.ContainerApplied
 	}
 	in := inspect.New(sopts, "")
 	if snap != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,9 @@ import (
 	"github.com/kestrel-project/kestrel/internal/container"
 	"github.com/kestrel-project/kestrel/internal/container/runtimes"
 	"github.com/kestrel-project/kestrel/internal/engine"
+	"github.com/kestrel-project/kestrel/internal/event"
 	"github.com/kestrel-project/kestrel/internal/fields"
+	"github.com/kestrel-project/kestrel/internal/inspect"
 	"github.com/kestrel-project/kestrel/internal/pipeline"
 	"github.com/kestrel-project/kestrel/internal/priority"
 	"github.com/kestrel-project/kestrel/internal/rules/load"
@@ -39,7 +42,13 @@ func dockerManager(t *testing.T) *container.Manager {
 // them with the container plugin.
 func loadRules(t *testing.T, files ...string) *engine.Ruleset {
 	t.Helper()
-	l := sources.NewLoader(sources.DefaultOptions())
+	return loadRulesWith(t, sources.DefaultOptions(), files...)
+}
+
+// loadRulesWith is loadRules with the loader's options.
+func loadRulesWith(t *testing.T, opts load.Options, files ...string) *engine.Ruleset {
+	t.Helper()
+	l := sources.NewLoader(opts)
 	for i, f := range files {
 		var res *load.Result
 		if strings.Contains(f, "\n") {
@@ -110,24 +119,24 @@ func TestContainerMetadataLive(t *testing.T) {
 	image := dockertest.Image(t, "kestrel-test/busybox:live")
 	name := fmt.Sprintf("kestrel-meta-%d", time.Now().UnixNano()%1_000_000)
 	var id string
-	out, _ := runAgentWith(t, loadRules(t, containerFieldsRules), mgr, func() {
+	out, _ := runAgentWith(t, mgr, func(r *liveRun) {
 		id = dockertest.Run(t, image, []string{"--name", name, "--label", "kestrel.test=yes",
 			"--label", "io.kubernetes.pod.name=web-0", "--label", "io.kubernetes.pod.namespace=shop",
 			"--label", "io.kubernetes.pod.uid=8c5f2a6e-uid", "-v", "/etc:/host/etc:ro",
 			"--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN"},
 			"sleep", "60")
+		// The cat below must find the container's metadata in the state.
+		r.waitContainers(id)
 		// busybox's sh runs its applets through /proc/self/exe (comm "exe"):
 		// docker exec starts /bin/cat itself.
-		time.Sleep(time.Second)
 		if out, err := exec.Command("docker", "exec", id, "cat", "/etc/hostname").CombinedOutput(); err != nil {
 			t.Fatalf("docker exec: %v %s", err, out)
 		}
-		time.Sleep(500 * time.Millisecond)
 		if out, err := exec.Command("docker", "rm", "-f", id).CombinedOutput(); err != nil {
 			t.Fatalf("docker rm: %v %s", err, out)
 		}
-		time.Sleep(1500 * time.Millisecond)
-	})
+		r.waitRemoved(id)
+	}, containerFieldsRules)
 	// Other tests running at the same time may run cat in other
 	// containers (on this VM every session process has a container-like
 	// cgroup): only this container's alert counts.
@@ -178,9 +187,17 @@ func TestContainerMetadataLive(t *testing.T) {
 		}
 		return as
 	}
+	// The manager sends a container's metadata once, but again when asked
+	// more than a few seconds later (the stream may have lost it): a
+	// loaded machine may see two container events.
 	started := mine("container started")
-	if len(started) != 1 || started[0].OutputFields["evt.type"] != "container" {
-		t.Errorf("container event alerts: %+v\n%s", started, out)
+	if len(started) == 0 {
+		t.Errorf("no container event alert:\n%s", out)
+	}
+	for _, a := range started {
+		if a.OutputFields["evt.type"] != "container" {
+			t.Errorf("container event alert: %+v", a)
+		}
 	}
 	removed := mine("container removed")
 	if len(removed) != 1 || removed[0].OutputFields["evt.type"] != "container_removed" {
@@ -198,14 +215,16 @@ func TestTerminalShellInContainerLive(t *testing.T) {
 	image := dockertest.Image(t, "kestrel-test/busybox:live")
 	name := fmt.Sprintf("kestrel-shell-%d", time.Now().UnixNano()%1_000_000)
 	id := dockertest.Run(t, image, []string{"--name", name}, "sleep", "60")
-	out, _ := runAgentWith(t, loadRules(t, falcoRules(t)), mgr, func() {
+	out, _ := runAgentWith(t, mgr, func(r *liveRun) {
+		// The start-up listing brings the container's metadata: the shell
+		// must come after it for its alert to name the container.
+		r.waitContainers(id)
 		// script gives docker exec the terminal -t needs.
 		cmd := exec.Command("script", "-qec", "docker exec -it "+id+" sh -c 'echo inside'", "/dev/null")
 		if b, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(b), "inside") {
 			t.Fatalf("docker exec -it: %v %s", err, b)
 		}
-		time.Sleep(300 * time.Millisecond)
-	})
+	}, falcoRules(t))
 	var shells []liveAlert
 	for _, a := range alertsOf(t, out, "Terminal shell in container") {
 		if a.OutputFields["container.id"] == id[:12] {
@@ -234,12 +253,17 @@ func TestCaptureContainersLive(t *testing.T) {
 	name := fmt.Sprintf("kestrel-capture-%d", time.Now().UnixNano()%1_000_000)
 	id := dockertest.Run(t, image, []string{"--name", name, "--label", "io.kubernetes.pod.name=cap-0"}, "sleep", "60")
 	path := filepath.Join(t.TempDir(), "containers.scap")
+	src, _ := fields.NewDefault().Source(fields.SyscallSource)
+	comp := engine.NewCompiler(src, inspect.Binder{}, event.NewResolver())
+	filter, flush := flushFilter(t, comp, nil) // every event is written
+	applied := &appliedUpdates{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
 	fin := make(chan error, 1)
 	go func() {
-		_, err := Capture(ctx, CaptureConfig{Path: path, Containers: mgr, Ready: func() { close(ready) },
+		_, err := Capture(ctx, CaptureConfig{Path: path, Containers: mgr, ContainerApplied: applied.add,
+			Filter: filter, Compiler: comp, Ready: func() { close(ready) },
 			Syscalls: syscallSet(t, "openat", "close", "execve", "clone", "clone3", "fork", "vfork")})
 		fin <- err
 	}()
@@ -248,11 +272,13 @@ func TestCaptureContainersLive(t *testing.T) {
 	case err := <-fin:
 		t.Fatalf("capture: %v", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The container's metadata (from the start-up listing) must be in the
+	// file before the cat, for the replay to name the container.
+	testutil.WaitUntil(t, "metadata of the container in the capture", func() bool { return applied.seen(id, false) })
 	if out, err := exec.Command("docker", "exec", id, "cat", "/etc/hostname").CombinedOutput(); err != nil {
 		t.Fatalf("docker exec: %v %s", err, out)
 	}
-	time.Sleep(time.Second)
+	flush()
 	cancel()
 	if err := <-fin; err != nil {
 		t.Fatal(err)
@@ -275,49 +301,66 @@ func TestCaptureContainersLive(t *testing.T) {
 }
 
 // Containers that come and go while the agent runs are learned and
-// forgotten: after a churn of short-lived containers, neither the state
-// nor the manager keeps more containers than are running.
+// forgotten: after a churn of containers, neither the state nor the
+// manager keeps a container whose removal the event stream has seen.
+// Tests of other packages create and remove containers meanwhile, so the
+// checks are on this test's containers and on the stream's own account
+// of the others (Config.ContainerApplied), not on a listing of Docker's.
 func TestContainerChurnLive(t *testing.T) {
 	mgr := dockerManager(t)
 	image := dockertest.Image(t, "kestrel-test/busybox:live")
 	const n = 20
-	var running int
-	out, res := runAgentWith(t, loadRules(t, containerFieldsRules), mgr, func() {
+	tag := time.Now().UnixNano() % 1_000_000
+	names := map[string]bool{}
+	var run *liveRun
+	out, res := runAgentWith(t, mgr, func(r *liveRun) {
+		run = r
+		var ids []string
 		for i := 0; i < n; i++ {
-			b, err := exec.Command("docker", "run", "--rm", "--network", "none", "--label", "kestrel.test=churn",
-				"--name", fmt.Sprintf("kestrel-churn-%d-%d", time.Now().UnixNano()%1_000_000, i), image,
-				"sh", "-c", "echo $$").CombinedOutput()
-			if err != nil {
-				t.Fatalf("docker run: %v %s", err, b)
+			name := fmt.Sprintf("kestrel-churn-%d-%d", tag, i)
+			names[name] = true
+			ids = append(ids, dockertest.Run(t, image, []string{"--name", name, "--label", "kestrel.test=churn"}, "sleep", "60"))
+		}
+		r.waitContainers(ids...)
+		if b, err := exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).CombinedOutput(); err != nil {
+			t.Fatalf("docker rm: %v %s", err, b)
+		}
+		r.waitRemoved(ids...)
+		// The manager knows no more containers than the stream has been
+		// told of and not seen removed, plus the updates still on their
+		// way; polled, as a container of another test may be between the
+		// manager learning it and its update being queued.
+		var known, live, pending int
+		testutil.WaitUntilDesc(t, func() string {
+			return fmt.Sprintf("manager forgetting the removed containers (it knows %d, the stream %d live, %d updates queued)",
+				known, live, pending)
+		}, func() bool {
+			known = mgr.Stats().Known
+			live, pending = len(r.applied.live()), len(mgr.Updates())
+			return known <= live+pending
+		})
+	}, containerFieldsRules)
+	count := func(rule string) map[string]int {
+		c := map[string]int{}
+		for _, a := range alertsOf(t, out, rule) {
+			if name := fmt.Sprint(a.OutputFields["container.name"]); names[name] {
+				c[name]++
 			}
 		}
-		time.Sleep(1500 * time.Millisecond)
-		b, err := exec.Command("docker", "ps", "-q").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		running = len(strings.Fields(string(b)))
-	})
-	started := 0
-	for _, a := range alertsOf(t, out, "container started") {
-		if strings.HasPrefix(fmt.Sprint(a.OutputFields["container.name"]), "kestrel-churn-") {
-			started++
+		return c
+	}
+	started, removed := count("container started"), count("container removed")
+	for name := range names {
+		// A container's metadata is sent again when asked for more than a
+		// few seconds later: more than one container event is allowed.
+		if started[name] == 0 || removed[name] != 1 {
+			t.Errorf("%s: %d container events, %d removals", name, started[name], removed[name])
 		}
 	}
-	removed := 0
-	for _, a := range alertsOf(t, out, "container removed") {
-		if strings.HasPrefix(fmt.Sprint(a.OutputFields["container.name"]), "kestrel-churn-") {
-			removed++
-		}
-	}
-	if started != n || removed != n {
-		t.Errorf("%d of %d churned containers announced, %d removed", started, n, removed)
-	}
-	if got := res.Stats.State.Containers; got > running {
-		t.Errorf("the state keeps %d containers, %d are running", got, running)
-	}
-	if s := mgr.Stats(); s.Known > running {
-		t.Errorf("the manager keeps %d containers, %d are running: %+v", s.Known, running, s)
+	// The state's containers change only through the stream's container
+	// events: it must hold no more than those not removed since.
+	if got, want := res.Stats.State.Containers, len(run.applied.live()); got > want {
+		t.Errorf("the state keeps %d containers, the stream left %d", got, want)
 	}
 }
 
@@ -343,8 +386,6 @@ func TestFalcoContainerRulesLive(t *testing.T) {
 	mgr := dockerManager(t)
 	image := dockertest.Image(t, "kestrel-test/busybox:rules")
 	dir := falcoRulesDir(t)
-	rs := loadRules(t, filepath.Join(dir, "falco_rules.yaml"), filepath.Join(dir, "falco-incubating_rules.yaml"),
-		filepath.Join(dir, "falco-sandbox_rules.yaml"))
 	hostData := t.TempDir()
 	if err := os.WriteFile(filepath.Join(hostData, "secret"), []byte("x\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -370,13 +411,21 @@ func TestFalcoContainerRulesLive(t *testing.T) {
 		}
 		ids[string(b)[:12]] = name
 	}
-	out, _ := runAgentWith(t, rs, mgr, func() {
+	out, _ := runAgentWith(t, mgr, func(r *liveRun) {
 		a := "kestrel-rules-a-" + tag
-		ids[dockertest.Run(t, image, []string{"--name", a, "-v", hostData + ":/host/data:ro"}, "sleep", "120")[:12]] = a
+		aID := dockertest.Run(t, image, []string{"--name", a, "-v", hostData + ":/host/data:ro"}, "sleep", "120")
+		ids[aID[:12]] = a
 		c := "kestrel-rules-c-" + tag
-		ids[dockertest.Run(t, image, []string{"--name", c, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN"},
-			"sleep", "120")[:12]] = c
-		time.Sleep(time.Second) // their metadata arrives
+		cID := dockertest.Run(t, image, []string{"--name", c, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN"},
+			"sleep", "120")
+		ids[cID[:12]] = c
+		// Group B's sensitive mount is seen in its container event: the
+		// container lives until that event is in the stream.
+		caps := "kestrel-rules-caps-" + tag
+		capsID := dockertest.Run(t, image, []string{"--name", caps, "--cap-add", "SYS_PTRACE", "-v", "/etc:/hostetc:ro"},
+			"sleep", "120")
+		ids[capsID[:12]] = caps
+		r.waitContainers(aID, cID, capsID)
 		// Group A: tools run by docker exec in one container.
 		docker("exec", a, "nc", "127.0.0.1", "1")
 		docker("exec", a, "wget", "-q", "-T", "1", "http://127.0.0.1:1/")
@@ -386,7 +435,7 @@ func TestFalcoContainerRulesLive(t *testing.T) {
 		docker("exec", a, "nsenter", "-t", "1", "-u", "true")
 		docker("exec", a, "arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1")
 		docker("exec", "-d", a, "nc", "-l", "-p", "4444")
-		time.Sleep(300 * time.Millisecond)
+		waitListening(t, aID, 4444)
 		docker("exec", a, "nc", "127.0.0.1", "4444", "-e", "/bin/true")
 		docker("exec", a, "sh", "-c", "echo 'echo x' > /dev/shm/x.sh")
 		docker("exec", a, "sh", "/dev/shm/x.sh")
@@ -418,15 +467,14 @@ func TestFalcoContainerRulesLive(t *testing.T) {
 		// network namespace has no other interface).
 		docker("exec", c, "ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
 		docker("exec", "-d", c, "nc", "-l", "-p", "80")
-		time.Sleep(300 * time.Millisecond)
+		waitListening(t, cID, 80)
 		docker("exec", c, "nc", "169.254.169.254", "80")
 		// Group B: rules on a container's first process.
 		run("kestrel-rules-tty-"+tag, []string{"-t"}, "sh", "-c", "sleep 1")
-		run("kestrel-rules-caps-"+tag, []string{"--cap-add", "SYS_PTRACE", "-v", "/etc:/hostetc:ro"}, "sleep", "1")
 		run("kestrel-rules-tar-"+tag, []string{"-v", hostData + ":/data:ro"}, "tar", "cf", "/dev/null", "/data")
 		run("kestrel-rules-mod-"+tag, []string{"--cap-add", "SYS_MODULE"}, "sh", "-c", "echo x > /tmp/m.ko; insmod /tmp/m.ko; true")
-		time.Sleep(500 * time.Millisecond)
-	})
+	}, filepath.Join(dir, "falco_rules.yaml"), filepath.Join(dir, "falco-incubating_rules.yaml"),
+		filepath.Join(dir, "falco-sandbox_rules.yaml"))
 	want := []ruleFire{
 		{"stable", "Read sensitive file untrusted", true},
 		{"stable", "Terminal shell in container", false},
@@ -513,20 +561,19 @@ func TestDockerExecParentLive(t *testing.T) {
 	image := dockertest.Image(t, "kestrel-test/busybox:live")
 	id := dockertest.Run(t, image, nil, "sleep", "60")
 	const n = 10
-	out, _ := runAgentWith(t, loadRules(t, fmt.Sprintf(`
-- rule: exec parent
-  desc: x
-  condition: evt.type = execve and container.id = %s and proc.name = cat
-  output: parent (%%proc.pname %%proc.ppid)
-  priority: INFO
-`, id[:12])), mgr, func() {
+	out, _ := runAgentWith(t, mgr, func(*liveRun) {
 		for i := 0; i < n; i++ {
 			if b, err := exec.Command("docker", "exec", id, "cat", "/etc/hostname").CombinedOutput(); err != nil {
 				t.Fatalf("docker exec: %v %s", err, b)
 			}
 		}
-		time.Sleep(300 * time.Millisecond)
-	})
+	}, fmt.Sprintf(`
+- rule: exec parent
+  desc: x
+  condition: evt.type = execve and container.id = %s and proc.name = cat
+  output: parent (%%proc.pname %%proc.ppid)
+  priority: INFO
+`, id[:12]))
 	as := alertsOf(t, out, "exec parent")
 	if len(as) != n {
 		t.Fatalf("%d exec alerts, want %d:\n%s", len(as), n, out)
@@ -537,4 +584,18 @@ func TestDockerExecParentLive(t *testing.T) {
 			t.Errorf("cat's parent is %q (ppid %v), want containerd-shim or runc", p, a.OutputFields["proc.ppid"])
 		}
 	}
+}
+
+// waitListening waits until a TCP socket of the container (full or short
+// id) listens on port: a client started earlier would be refused.
+func waitListening(t *testing.T, id string, port int) {
+	t.Helper()
+	b, err := exec.Command("docker", "inspect", "-f", "{{.State.Pid}}", id).Output()
+	if err != nil {
+		t.Fatalf("docker inspect %s: %v", id, err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	testutil.WaitUntil(t, fmt.Sprintf("listener on port %d in container %s", port, container.ShortID(id)), func() bool {
+		return testutil.Listening(pid, port)
+	})
 }

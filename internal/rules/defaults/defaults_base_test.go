@@ -26,7 +26,10 @@ func TestBaseRulesLive(t *testing.T) {
 	id := dockertest.Run(t, image, nil, "sleep", "60")
 	shm := "/dev/shm/kestrel-defaults-true"
 	defer os.Remove(shm)
-	as := fire(t, true, func() {
+	as := fire(t, true, func(r *liveRun) {
+		// The container's rules need no metadata, but with it the alerts
+		// are those of a container a runtime reported.
+		r.waitContainers(id)
 		run(t, "cat /etc/shadow > /dev/null")               // Sensitive credential file read
 		run(t, "cat /etc/hostname > /dev/null")             // look-alike
 		run(t, "sudo -n true")                              // look-alike: sudo reads /etc/shadow and /etc/sudoers

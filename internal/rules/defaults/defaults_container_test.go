@@ -48,7 +48,7 @@ func TestContainerRulesLive(t *testing.T) {
 		}
 	}()
 	var plain, capped, hostPID, mounted, scratch string
-	as := fire(t, true, func() {
+	as := fire(t, true, func(r *liveRun) {
 		// plain: a harmless bind mount, default capabilities, own namespaces.
 		plain = dockertest.Run(t, image, []string{"-v", data + ":/data:ro"}, "sleep", "120")
 		capped = dockertest.Run(t, image, []string{"--cap-add", "SYS_ADMIN"}, "sleep", "120")
@@ -57,6 +57,10 @@ func TestContainerRulesLive(t *testing.T) {
 			"-v", "/etc:/host-etc:ro", "-v", data + ":/data:ro"}, "sleep", "120")
 		// scratch: /tmp is a tmpfs (like an emptyDir), not the image's upper layer.
 		scratch = dockertest.Run(t, image, []string{"--tmpfs", "/tmp:exec"}, "sleep", "120")
+		// The rules on the containers' metadata (mounts, namespaces), and
+		// the host rules that leave reported containers to their container
+		// twins, need the metadata in the state before the actions.
+		r.waitContainers(plain, capped, hostPID, mounted, scratch)
 		sc := "docker exec " + scratch + " "
 		p, c, m := "docker exec "+plain+" ", "docker exec "+capped+" ", "docker exec "+mounted+" "
 		h := "docker exec " + hostPID + " "

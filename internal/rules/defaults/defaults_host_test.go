@@ -82,7 +82,7 @@ print "$fd\n";
 	if !preloadExisted {
 		preloadScript += "; rm -f /etc/ld.so.preload"
 	}
-	as := fire(t, false, func() {
+	as := fire(t, false, func(*liveRun) {
 		// persistence
 		run(t, "echo '# kestrel test' > "+cronFile)
 		run(t, "echo '# kestrel test' > "+dir+"/crontab")
@@ -112,7 +112,10 @@ print "$fd\n";
 		run(t, "chmod 755 "+dir+"/plain")
 		run(t, "echo '# kestrel test' > "+sudoersFile)
 		run(t, "echo '# kestrel test' > "+dir+"/sudoers")
-		run(t, "sleep 5 & p=$!; strace -o /dev/null -p $p & s=$!; sleep 0.5; kill $s $p")
+		// strace is stopped once attached (the tracee's TracerPid shows it),
+		// not after a delay a loaded machine may exceed.
+		run(t, "sleep 120 & p=$!; strace -o /dev/null -p $p & s=$!; i=0; "+
+			"while grep -q '^TracerPid:[[:space:]]*0$' /proc/$p/status && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; kill $s $p")
 		run(t, `perl -e 'syscall(101, 0, 0, 0, 0)'`) // PTRACE_TRACEME
 		// defense evasion
 		run(t, ": > "+logFile)

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/kestrel-project/kestrel/internal/testutil/dockertest"
@@ -71,20 +73,29 @@ func TestNetworkRulesLive(t *testing.T) {
 	netDocker(t, "exec", "-d", id, "nc", "-l", "-p", "80")
 	netDocker(t, "exec", "-d", id, "nc", "-l", "-p", "81")
 	dx := "docker exec " + id + " "
+	cpid := containerPid(t, id)
+	waitListening(t, cpid, 80)
+	waitListening(t, cpid, 81)
 
-	as := fire(t, true, func() {
+	as := fire(t, true, func(r *liveRun) {
+		r.waitContainers(id)
 		// Reverse shell: bash connects to a local listener and hands the
 		// socket to sh as stdin/stdout (also: Outbound connection by a
 		// shell, Listening socket opened by nc).
-		run(t, tools+"/nc -l -p 47011 >/dev/null </dev/null & sleep 0.3")
+		background(t, tools+"/nc -l -p 47011 >/dev/null </dev/null")
+		waitListening(t, 0, 47011)
 		run(t, `bash -c 'exec 3<>/dev/tcp/127.0.0.1/47011; sh -c "echo kestrel-revshell" <&3 >&3 2>&3'`)
 		// look-alike: a file, not a socket, becomes sh's stdout.
 		run(t, `bash -c 'exec 3>`+dir+`/revfile; sh -c "echo kestrel-revfile" >&3'`)
 		// look-alike of the outbound connection: nc (not a shell) connects.
-		run(t, tools+"/nc -l -p 47013 >/dev/null </dev/null & sleep 0.3")
+		background(t, tools+"/nc -l -p 47013 >/dev/null </dev/null")
+		waitListening(t, 0, 47013)
 		run(t, "echo hi | "+tools+"/nc -w 1 127.0.0.1 47013")
-		// look-alike of the listener: busybox httpd (not a relay tool).
-		run(t, "timeout 1 "+tools+"/httpd -f -p 127.0.0.1:47014")
+		// look-alike of the listener: busybox httpd (not a relay tool),
+		// stopped once it listens.
+		stopHttpd := background(t, tools+"/httpd -f -p 127.0.0.1:47014")
+		waitListening(t, 0, 47014)
+		stopHttpd()
 		// Cloud metadata, inside the container; look-alike: 127.0.0.1.
 		run(t, dx+"sh -c 'echo hi | nc -w 1 169.254.169.254 80'")
 		run(t, dx+"sh -c 'echo hi | nc -w 1 127.0.0.1 81'")
@@ -100,9 +111,11 @@ func TestNetworkRulesLive(t *testing.T) {
 		run(t, tools+"/dig -v 2>/dev/null")    // look-alike
 		// Download into /tmp from a web server on 127.0.0.1; look-alike:
 		// the same download to /dev/null.
-		run(t, "timeout 3 "+tools+"/httpd -f -p 127.0.0.1:47015 -h "+dir+" & sleep 0.3")
+		stopHttpd = background(t, tools+"/httpd -f -p 127.0.0.1:47015 -h "+dir)
+		waitListening(t, 0, 47015)
 		run(t, "curl -s -o "+dl+" http://127.0.0.1:47015/served")
 		run(t, "curl -s -o /dev/null http://127.0.0.1:47015/served?kestrel-devnull")
+		stopHttpd()
 		// Temporary file made executable; look-alike: made readable.
 		run(t, "cp /bin/true "+payload+" && chmod +x "+payload)
 		run(t, "echo x > "+data+" && chmod 644 "+data)
@@ -215,6 +228,11 @@ func TestNetworkRulesLive(t *testing.T) {
 			t.Errorf("%s: raised by the benign look-alike: %s", c.rule, q[0].Output)
 		}
 	}
+	if t.Failed() {
+		for _, a := range as {
+			t.Logf("alert: %s: %s", a.Rule, a.Output)
+		}
+	}
 }
 
 // netScript writes an executable shell script at path.
@@ -223,6 +241,27 @@ func netScript(t *testing.T, path, body string) {
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// background starts a shell command in a process group of its own and
+// returns what stops it (SIGTERM to the group, then waits); the test's
+// end stops it too, so that an aborted test leaves no listener behind.
+func background(t *testing.T, script string) func() {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", "exec "+script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // netDocker runs a docker command for the test's setup.

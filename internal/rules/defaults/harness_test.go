@@ -8,11 +8,13 @@ package defaults_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/kestrel-project/kestrel/internal/agent"
 	"github.com/kestrel-project/kestrel/internal/alert"
@@ -40,8 +42,9 @@ type firedAlert struct {
 }
 
 // defaultRuleset loads the embedded rules as the CLI does, every rule
-// matching (rule_matching: all) so that each rule's own test sees it.
-func defaultRuleset(t *testing.T) (*engine.Ruleset, *load.Loader) {
+// matching (rule_matching: all) so that each rule's own test sees it, and
+// after them the extra rules files' contents (the harness's own).
+func defaultRuleset(t *testing.T, extra ...string) (*engine.Ruleset, *load.Loader) {
 	t.Helper()
 	l := sources.NewLoader(sources.DefaultOptions())
 	for _, f := range defaults.Files() {
@@ -49,15 +52,66 @@ func defaultRuleset(t *testing.T) (*engine.Ruleset, *load.Loader) {
 			t.Fatalf("%s:\n%s", f.Name, res.Verbose(l.Contents()))
 		}
 	}
+	for i, c := range extra {
+		if res := l.LoadContent(fmt.Sprintf("harness%d.yaml", i), []byte(c)); !res.OK() {
+			t.Fatalf("harness rules:\n%s", res.Verbose(l.Contents()))
+		}
+	}
 	rs, _ := l.Ruleset(fields.SyscallSource, priority.Debug, nil, engine.MatchAll)
 	return rs, l
 }
 
+// liveRun is the agent running for a test, handed to the test's action.
+type liveRun struct {
+	t       *testing.T
+	out     *testutil.Buffer
+	marker  testutil.FlushMarker
+	mu      sync.Mutex
+	applied []container.Update // in the order they entered the event stream
+}
+
+func (r *liveRun) containerApplied(u container.Update) {
+	r.mu.Lock()
+	r.applied = append(r.applied, u)
+	r.mu.Unlock()
+}
+
+func (r *liveRun) hasMetadata(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, u := range r.applied {
+		if u.Info != nil && u.Info.ID == container.ShortID(id) && !u.Removed {
+			return true
+		}
+	}
+	return false
+}
+
+// waitContainers waits until the metadata of each container (full or
+// short id) has entered the event stream, ahead of the events that
+// follow: they see it.
+func (r *liveRun) waitContainers(ids ...string) {
+	r.t.Helper()
+	for _, id := range ids {
+		testutil.WaitUntil(r.t, "metadata of container "+container.ShortID(id)+" in the event stream",
+			func() bool { return r.hasMetadata(id) })
+	}
+}
+
+// flush waits until the agent has handled every event of the actions
+// done so far (see testutil.FlushMarker).
+func (r *liveRun) flush() {
+	r.t.Helper()
+	r.marker.Flush(r.t, r.out.String)
+}
+
 // fire runs the agent with the default rules (and, with withDocker, the
-// Docker container manager) around action and returns its alerts.
-func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
+// Docker container manager) around action and returns its alerts, once
+// the agent has processed every event of the action.
+func fire(t *testing.T, withDocker bool, action func(*liveRun)) []firedAlert {
 	t.Helper()
-	rs, _ := defaultRuleset(t)
+	marker := testutil.NewFlushMarker(t)
+	rs, _ := defaultRuleset(t, marker.Rule())
 	var sc event.SyscallSet
 	for _, r := range rs.Rules() {
 		for _, c := range r.Syscalls.Codes() {
@@ -73,7 +127,7 @@ func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
 		}
 		mgr = container.NewManager(rts, container.ManagerOptions{})
 	}
-	out := &testutil.Buffer{}
+	lr := &liveRun{t: t, out: &testutil.Buffer{}, marker: marker}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ready := make(chan struct{})
@@ -81,12 +135,13 @@ func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
 	fin := make(chan done, 1)
 	go func() {
 		_, err := agent.Run(ctx, agent.Config{
-			Pipeline: pipeline.Config{Ruleset: rs, Out: out, JSON: true,
+			Pipeline: pipeline.Config{Ruleset: rs, Out: lr.out, JSON: true,
 				Alerts: alert.Options{IncludeOutput: true, IncludeOutputFields: true, IncludeTags: true, Hostname: "defaults-test"}},
-			Syscalls:   selection.Select(sc, selection.Config{}).Selected,
-			Seed:       agent.ProcSnapshot,
-			Containers: mgr,
-			Ready:      func() { close(ready) },
+			Syscalls:         selection.Select(sc, selection.Config{}).Selected,
+			Seed:             agent.ProcSnapshot,
+			Containers:       mgr,
+			ContainerApplied: lr.containerApplied,
+			Ready:            func() { close(ready) },
 		})
 		fin <- done{err}
 	}()
@@ -98,20 +153,42 @@ func fire(t *testing.T, withDocker bool, action func()) []firedAlert {
 		}
 		t.Skipf("probe unavailable: %v", d.err)
 	}
-	action()
-	time.Sleep(500 * time.Millisecond)
+	action(lr)
+	lr.flush()
 	cancel()
 	if d := <-fin; d.err != nil {
 		t.Fatalf("agent: %v", d.err)
 	}
 	var as []firedAlert
-	for _, l := range strings.Split(out.String(), "\n") {
+	for _, l := range strings.Split(lr.out.String(), "\n") {
 		var a firedAlert
 		if json.Unmarshal([]byte(l), &a) == nil && a.Rule != "" {
 			as = append(as, a)
 		}
 	}
 	return as
+}
+
+// waitListening waits until a TCP socket listens on port in the network
+// namespace of process pid (0: this test's, the host's): a client started
+// earlier would be refused.
+func waitListening(t *testing.T, pid, port int) {
+	t.Helper()
+	testutil.WaitUntil(t, fmt.Sprintf("listener on port %d", port), func() bool { return testutil.Listening(pid, port) })
+}
+
+// containerPid is the host pid of a container's first process.
+func containerPid(t *testing.T, id string) int {
+	t.Helper()
+	b, err := exec.Command("docker", "inspect", "-f", "{{.State.Pid}}", id).Output()
+	if err != nil {
+		t.Fatalf("docker inspect %s: %v", id, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid == 0 {
+		t.Fatalf("docker inspect %s: pid %q", id, b)
+	}
+	return pid
 }
 
 // run runs a shell command, failing the test if it cannot start; its
