@@ -12,10 +12,14 @@ import (
 // fakeRuntime is an in-memory runtime for the manager's own logic (the
 // real clients are tested against real daemons in their packages).
 type fakeRuntime struct {
-	mu       sync.Mutex
-	kind     Type
-	running  map[string]*Info
-	appearAt map[string]time.Time // ids that become known only later
+	mu      sync.Mutex
+	kind    Type
+	running map[string]*Info
+	// misses counts, per id, the Inspects still to answer ErrNotFound
+	// (List hides the id meanwhile): a container the runtime registers
+	// only after the stream saw it. Counted, not timed, so that a late
+	// worker cannot make the first lookup succeed.
+	misses   map[string]int
 	inspects atomic.Int64
 	block    chan struct{} // when set, Inspect waits on it
 	events   chan Lifecycle
@@ -25,7 +29,7 @@ type fakeRuntime struct {
 }
 
 func newFake(kind Type) *fakeRuntime {
-	return &fakeRuntime{kind: kind, running: map[string]*Info{}, appearAt: map[string]time.Time{},
+	return &fakeRuntime{kind: kind, running: map[string]*Info{}, misses: map[string]int{},
 		events: make(chan Lifecycle, 16)}
 }
 
@@ -43,7 +47,8 @@ func (f *fakeRuntime) Inspect(ctx context.Context, id string) (*Info, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if at, ok := f.appearAt[ShortID(id)]; ok && time.Now().Before(at) {
+	if n := f.misses[ShortID(id)]; n > 0 {
+		f.misses[ShortID(id)] = n - 1
 		return nil, fmt.Errorf("inspect %s: %w", id, ErrNotFound)
 	}
 	c, ok := f.running[ShortID(id)]
@@ -56,7 +61,7 @@ func (f *fakeRuntime) List(context.Context) ([]*Info, error) {
 	f.mu.Lock()
 	var out []*Info
 	for id, c := range f.running {
-		if at, ok := f.appearAt[id]; ok && time.Now().Before(at) {
+		if f.misses[id] > 0 {
 			continue
 		}
 		out = append(out, c)
@@ -87,15 +92,46 @@ func (f *fakeRuntime) add(id, name string) *Info {
 	return c
 }
 
+// remove forgets a container, as its runtime does once it is removed.
+func (f *fakeRuntime) remove(id string) {
+	f.mu.Lock()
+	delete(f.running, ShortID(id))
+	f.mu.Unlock()
+}
+
+// holdStartupListing makes the manager's start-up listing wait until
+// releaseStartupListing; call it before Start.
+func (f *fakeRuntime) holdStartupListing() {
+	f.listTaken, f.listRelease = make(chan struct{}), make(chan struct{})
+}
+
+// releaseStartupListing waits for the start-up listing to have taken its
+// snapshot and lets it go on: containers added from now on are not in it,
+// so it cannot deliver them.
+func (f *fakeRuntime) releaseStartupListing() {
+	<-f.listTaken
+	close(f.listRelease)
+}
+
 func nextUpdate(t *testing.T, m *Manager) Update {
 	t.Helper()
 	select {
 	case u := <-m.Updates():
 		return u
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("no update from the manager")
 	}
 	return Update{}
+}
+
+// waitUntil polls cond for up to 10s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
 
 func noUpdate(t *testing.T, m *Manager, d time.Duration) {
@@ -128,38 +164,54 @@ func TestManagerListsRunningContainersAtStart(t *testing.T) {
 }
 
 func TestManagerRetriesUntilTheRuntimeKnowsTheContainer(t *testing.T) {
+	const misses = 2
 	rt := newFake(TypeDocker)
 	rt.add("bbbbbbbbbbbb", "late")
-	rt.appearAt["bbbbbbbbbbbb"] = time.Now().Add(150 * time.Millisecond)
-	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1})
+	rt.misses["bbbbbbbbbbbb"] = misses
+	rt.holdStartupListing()
+	// Retry is far beyond the 20+40ms of pauses two misses cost, so that
+	// a slow machine does not run out of it.
+	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1, Retry: time.Minute})
 	m.Start(context.Background())
 	defer m.Stop()
+	rt.releaseStartupListing() // it did not see the container
 	if !m.Request(Request{ID: "bbbbbbbbbbbb", Type: TypeDocker}) {
 		t.Fatal("request refused")
 	}
 	u := nextUpdate(t, m)
-	if u.Info.Name != "late" {
-		t.Fatalf("update %+v", u)
+	if u.Info.Name != "late" || u.Removed || u.Noticed.IsZero() {
+		t.Fatalf("update %+v, want the answer to the request", u)
 	}
-	if n := rt.inspects.Load(); n < 2 {
+	if n := rt.inspects.Load(); n < misses+1 {
 		t.Fatalf("%d inspections: the manager did not retry", n)
 	}
 }
 
 func TestManagerRemembersUnknownIDs(t *testing.T) {
 	rt := newFake(TypeDocker)
-	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1, Retry: 50 * time.Millisecond})
+	rt.holdStartupListing()
+	// One worker takes the requests in order: the answer to the last one
+	// proves the ones before it were handled.
+	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1, Workers: 1, Retry: 50 * time.Millisecond})
 	m.Start(context.Background())
 	defer m.Stop()
+	rt.releaseStartupListing()
 	m.Request(Request{ID: "cccccccccccc"})
-	noUpdate(t, m, 300*time.Millisecond)
+	// NotFound is counted once the retries are over.
+	waitUntil(t, "the retries to give up", func() bool { return m.Stats().NotFound != 0 })
 	n := rt.inspects.Load()
 	for i := 0; i < 10; i++ {
-		m.Request(Request{ID: "cccccccccccc"})
+		if !m.Request(Request{ID: "cccccccccccc"}) {
+			t.Fatal("request refused")
+		}
 	}
-	noUpdate(t, m, 100*time.Millisecond)
-	if rt.inspects.Load() != n {
-		t.Fatalf("an id no runtime knew was asked again %d times", rt.inspects.Load()-n)
+	rt.add("aaaaaaaaaaaa", "marker")
+	m.Request(Request{ID: "aaaaaaaaaaaa"})
+	if u := nextUpdate(t, m); u.Info.Name != "marker" {
+		t.Fatalf("update %+v", u)
+	}
+	if got := rt.inspects.Load() - n; got != 1 {
+		t.Fatalf("%d inspections for the 10 repeats and the marker, want 1 (the marker's)", got)
 	}
 	if s := m.Stats(); s.NotFound != 1 {
 		t.Fatalf("stats %+v", s)
@@ -191,19 +243,21 @@ func TestManagerRequestNeverBlocks(t *testing.T) {
 
 func TestManagerFollowsLifecycle(t *testing.T) {
 	rt := newFake(TypeDocker)
+	rt.holdStartupListing()
 	m := NewManager([]Runtime{rt}, ManagerOptions{Resync: -1})
 	m.Start(context.Background())
 	defer m.Stop()
+	// The container starts after the start-up listing's snapshot: only
+	// its Started event can announce it.
+	rt.releaseStartupListing()
 	c := rt.add("dddddddddddd0000", "fresh")
 	rt.events <- Lifecycle{Kind: Started, ID: c.FullID}
 	if u := nextUpdate(t, m); u.Info.Name != "fresh" || u.Removed {
 		t.Fatalf("update %+v", u)
 	}
+	rt.remove(c.ID)
 	rt.events <- Lifecycle{Kind: Removed, ID: c.FullID}
 	u := nextUpdate(t, m)
-	if !u.Removed {
-		u = nextUpdate(t, m) // the start-up listing may have seen it too
-	}
 	if !u.Removed || u.Info.Name != "fresh" {
 		t.Fatalf("removal %+v", u)
 	}
@@ -222,9 +276,7 @@ func TestManagerListingRacingARemoval(t *testing.T) {
 	m.Start(context.Background())
 	defer m.Stop()
 	<-rt.listTaken // the start-up listing holds the container
-	rt.mu.Lock()
-	delete(rt.running, c.ID)
-	rt.mu.Unlock()
+	rt.remove(c.ID)
 	rt.events <- Lifecycle{Kind: Removed, ID: c.FullID}
 	if u := nextUpdate(t, m); !u.Removed {
 		t.Fatalf("update %+v", u)
@@ -243,9 +295,7 @@ func TestManagerResyncForgetsMissedRemovals(t *testing.T) {
 	m.Start(context.Background())
 	defer m.Stop()
 	nextUpdate(t, m)
-	rt.mu.Lock()
-	delete(rt.running, "eeeeeeeeeeee")
-	rt.mu.Unlock()
+	rt.remove("eeeeeeeeeeee")
 	if u := nextUpdate(t, m); !u.Removed || u.Info.ID != "eeeeeeeeeeee" {
 		t.Fatalf("update %+v", u)
 	}
@@ -288,11 +338,10 @@ func TestManagerPrefersTheFirstRuntime(t *testing.T) {
 	// The start-up listing must be over before the containers exist, or
 	// it may find the thin answer alone and deliver it first (a listing
 	// delivers what it finds; the rich answer then replaces it).
-	ctrd.listTaken, ctrd.listRelease = make(chan struct{}), make(chan struct{})
+	ctrd.holdStartupListing()
 	m.Start(context.Background())
 	defer m.Stop()
-	<-ctrd.listTaken // docker, listed first, is done too
-	close(ctrd.listRelease)
+	ctrd.releaseStartupListing() // docker, listed first, is done too
 	rich := docker.add("ffffffffffff", "web")
 	thin := ctrd.add("ffffffffffff", "ffffffffffff")
 	docker.events <- Lifecycle{Kind: Started, ID: rich.ID, Info: rich}

@@ -14,10 +14,10 @@ import (
 	"github.com/kestrel-project/kestrel/internal/priority"
 )
 
-// waitFor polls cond for up to 5s.
+// waitFor polls cond for up to 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -78,6 +78,22 @@ func (s *slowSink) lines() []string {
 	return append([]string(nil), s.got...)
 }
 
+// returns fails the test unless f returns within 10s: for calls that must
+// not wait on a sink (whose own speed is not tested).
+func returns(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s blocked", what)
+	}
+}
+
 func statsOf(o *Outputs, name string) Stats {
 	for _, s := range o.Stats() {
 		if s.Name == name {
@@ -135,20 +151,28 @@ func TestEmitCopiesLine(t *testing.T) {
 
 func TestCloseDrains(t *testing.T) {
 	s := &slowSink{delay: 20 * time.Millisecond}
+	b := newBlockSink() // held until all is emitted: Emit must not wait for it
 	var out bytes.Buffer
-	o := New([]Sink{s, NewStdout(&out)}, 0, nil)
-	start := time.Now()
-	for i := 0; i < 10; i++ {
-		o.Emit(msg("m" + string(rune('0'+i))))
-	}
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Errorf("Emit took %v", d)
-	}
-	if err := o.Close(5 * time.Second); err != nil {
+	o := New([]Sink{s, NewStdout(&out), b}, 0, nil)
+	returns(t, "Emit behind a busy sink", func() {
+		for i := 0; i < 10; i++ {
+			o.Emit(msg("m" + string(rune('0'+i))))
+		}
+	})
+	close(b.release)
+	// Close returns as soon as the queues are drained; the timeout is only
+	// a bound for a slow machine.
+	if err := o.Close(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.lines(); len(got) != 10 || got[0] != "m0" || got[9] != "m9" {
 		t.Fatalf("slow sink got %q", got)
+	}
+	b.mu.Lock()
+	blocked := append([]string(nil), b.got...)
+	b.mu.Unlock()
+	if len(blocked) != 10 || blocked[0] != "m0" || blocked[9] != "m9" {
+		t.Fatalf("released sink got %q", blocked)
 	}
 	if strings.Count(out.String(), "\n") != 10 || !strings.HasPrefix(out.String(), "m0\nm1\n") {
 		t.Fatalf("stdout got %q", out.String())
@@ -168,15 +192,21 @@ func TestCloseTimeoutCancelsStuckSink(t *testing.T) {
 		o.Emit(msg("m"))
 	}
 	<-b.entered
-	start := time.Now()
-	err := o.Close(100 * time.Millisecond)
+	// The healthy sink is done before Close: only the stuck one may lose
+	// messages, whatever the machine's speed.
+	waitFor(t, "the healthy sink", func() bool { return len(s.lines()) == 3 })
+	var err error
+	returns(t, "Close with a stuck sink", func() { err = o.Close(100 * time.Millisecond) })
 	if err == nil || !strings.Contains(err.Error(), "block") {
 		t.Fatalf("Close error %v, want it to name the stuck sink", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Close took %v", d)
-	}
-	if st := statsOf(o, "block"); st.Failed != 1 || st.Dropped != 2 || st.Queued != 0 {
+	// The cancelled write ends when its goroutine next runs, which may be
+	// after Close's grace period.
+	waitFor(t, "the cancelled write", func() bool {
+		st := statsOf(o, "block")
+		return st.Failed == 1 && st.Dropped == 2 && st.Queued == 0
+	})
+	if st := statsOf(o, "block"); st.Sent != 0 {
 		t.Errorf("stuck sink stats %+v", st)
 	}
 	if got := s.lines(); len(got) != 3 {

@@ -41,6 +41,13 @@ const callTimeout = 10 * time.Second
 // and a runtime that does not answer that quickly is reported as down.
 const versionTimeout = 5 * time.Second
 
+// refusedWithin: a GetContainerEvents stream that ends cleanly, before
+// any event, this soon after it opened is CRI-O refusing (it answers at
+// once without enable_pod_events). Only the time tells that from a
+// runtime shutting down on a quiet node, which also ends the stream
+// cleanly before any event, and whose stream must be opened again.
+const refusedWithin = time.Second
+
 // maxMsgSize is the kubelet's limit for CRI answers: verbose statuses
 // carry whole OCI specs (seccomp profiles make them large), beyond gRPC's
 // default 4 MiB on big ListContainers answers.
@@ -56,6 +63,11 @@ type Client struct {
 	typ     container.Type
 	runtime string
 	version string
+	// refusedWithin replaces the constant when non-zero (negative: no
+	// stream is taken for a refusal). A field because the window is wall
+	// time: tests set it so that what they check does not depend on how
+	// fast the machine runs the stream.
+	refusedWithin time.Duration
 }
 
 var _ container.Runtime = (*Client)(nil)
@@ -305,7 +317,11 @@ func (c *Client) Watch(ctx context.Context, report func(container.Lifecycle)) er
 			}
 			// A stream that ends at once, before any event, is CRI-O
 			// refusing; one that ends later is the runtime going away.
-			refused := !received && time.Since(opened) < time.Second
+			window := c.refusedWithin
+			if window == 0 {
+				window = refusedWithin
+			}
+			refused := !received && time.Since(opened) < window
 			return c.fail("container events", streamError(err, refused))
 		}
 		received = true

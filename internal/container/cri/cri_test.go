@@ -683,25 +683,35 @@ func TestWatch(t *testing.T) {
 }
 
 func TestWatchUnsupported(t *testing.T) {
+	closeAtOnce := func(*runtimeapi.GetEventsRequest, runtimeapi.RuntimeService_GetContainerEventsServer) error {
+		return nil
+	}
 	for _, tc := range []struct {
 		name   string
 		events func(*runtimeapi.GetEventsRequest, runtimeapi.RuntimeService_GetContainerEventsServer) error
-		says   string
+		// within is the Client's refusal window: "at once" is a wall-time
+		// judgement, so the test sets a window no stall of a loaded
+		// machine reaches, or one no stream ends within.
+		within      time.Duration
+		unsupported bool
+		says        string
 	}{
-		// containerd before 1.7.
-		{"unimplemented", nil, "not implemented"},
+		// containerd before 1.7: the status code decides, whatever the time.
+		{"unimplemented", nil, -1, true, "not implemented"},
 		// CRI-O without enable_pod_events returns at once.
-		{"closed at once", func(*runtimeapi.GetEventsRequest, runtimeapi.RuntimeService_GetContainerEventsServer) error {
-			return nil
-		}, "enable_pod_events"},
+		{"closed at once", closeAtOnce, time.Hour, true, "enable_pod_events"},
+		// A stream that ends cleanly later, still before any event: a
+		// runtime going away from a quiet node, to be watched again.
+		{"closed after the window", closeAtOnce, -1, false, "closed the GetContainerEvents stream"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := crioFake(t)
 			f.events = tc.events
 			c, sock := connect(t, f)
+			c.refusedWithin = tc.within
 			err := c.Watch(context.Background(), func(l container.Lifecycle) { t.Errorf("report %v", l) })
-			if !errors.Is(err, ErrEventsUnsupported) {
-				t.Fatalf("Watch = %v, want ErrEventsUnsupported", err)
+			if err == nil || errors.Is(err, ErrEventsUnsupported) != tc.unsupported {
+				t.Fatalf("Watch = %v, want unsupported %v", err, tc.unsupported)
 			}
 			for _, s := range []string{sock, tc.says} {
 				if !strings.Contains(err.Error(), s) {
