@@ -112,7 +112,6 @@ func (r *liveRun) webAddress() string {
 	return m[1]
 }
 
-
 func sharedRules(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "shared", "falco-rules")
