@@ -44,7 +44,8 @@ Needs root (or CAP_BPF and CAP_PERFMON), a kernel of 5.8 or later and BTF.`,
 }
 
 // reloaded is what a reload read: the rules and their syscall selection,
-// and the settings, whose outputs and web server are put in force too.
+// and the settings, whose alert format, outputs and web server are put in
+// force too.
 type reloaded struct {
 	ruleset  *engine.Ruleset
 	syscalls selection.Result
@@ -76,7 +77,7 @@ func runLive(ctx context.Context, stdout, stderr io.Writer, st *settings, rs *en
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	pcfg := pipelineConfig(stdout, st, rs)
-	closeOutputs := withOutputs(&pcfg, outs, st.engine.JSONOutput, stderr, log)
+	closeOutputs := withOutputs(&pcfg, outs, stderr, log)
 	m.SetOutputs(func() []metrics.OutputCounters {
 		var out []metrics.OutputCounters
 		for _, s := range outs.Stats() {
@@ -116,8 +117,9 @@ func runLive(ctx context.Context, stdout, stderr io.Writer, st *settings, rs *en
 			}
 			m.RulesInForce(len(r.ruleset.Rules()))
 			applyDestinations(outs, web, r.settings, log)
+			format := alertFormat(r.settings)
 			select {
-			case reloads <- agent.Rules{Ruleset: r.ruleset, Syscalls: r.syscalls.Selected}:
+			case reloads <- agent.Rules{Ruleset: r.ruleset, Syscalls: r.syscalls.Selected, Format: &format}:
 			case <-ctx.Done():
 				return
 			}

@@ -835,9 +835,9 @@ func TestReloadOnRulesFileChange(t *testing.T) {
 }
 
 // A change to the configuration file reloads it: the priority threshold
-// applies to the reloaded rules at once, a new file output and the web
-// server start, and a change to the alert format is reported as waiting
-// for a restart.
+// applies to the reloaded rules at once, alerts turn to JSON, a new file
+// output and the web server start, and a change to buffered_outputs is
+// reported as waiting for a restart.
 func TestReloadAppliesConfigChange(t *testing.T) {
 	dir := t.TempDir()
 	trigger := func(name string) string { return filepath.Join(dir, name) }
@@ -879,6 +879,7 @@ syslog_output:
   enabled: false
 priority: critical
 json_output: true
+buffered_outputs: true
 file_output:
   enabled: true
   filename: %s
@@ -908,14 +909,15 @@ file_output:
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	b, _ := os.ReadFile(alerts)
-	if strings.Contains(string(b), "kestrel-low-alert") || strings.HasPrefix(string(b), "{") {
-		t.Errorf("the file output got the disabled rule's alert or JSON before a restart:\n%s", b)
+	if strings.Contains(string(b), "kestrel-low-alert") || !strings.HasPrefix(string(b), `{"hostname":`) || !strings.Contains(string(b), `"rule":"high"`) {
+		t.Errorf("the file output did not get the high alert alone, in JSON:\n%s", b)
 	}
-	if n := strings.Count(run.stdout.String(), "kestrel-low-alert"); n != 1 {
-		t.Errorf("%d low alerts on stdout, want the one before the reload:\n%s", n, run.stdout.String())
+	out := run.stdout.String()
+	if n := strings.Count(out, "kestrel-low-alert"); n != 1 || !strings.Contains(out, "Informational kestrel-low-alert") || !strings.Contains(out, `"rule":"high"`) {
+		t.Errorf("stdout should hold the low alert as text before the reload and the high one as JSON after it:\n%s", out)
 	}
 	for _, want := range []string{`msg="rules loaded" rules=2 enabled=2`,
-		`level=WARN msg="configuration changes that apply at the next start" keys=json_output`,
+		`level=WARN msg="configuration changes that apply at the next start" keys=buffered_outputs`,
 		"Outputs: stdout 2 sent, 0 failed, 0 dropped; file 1 sent, 0 failed, 0 dropped"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)

@@ -182,9 +182,9 @@ func (l *liveOutputs) Close(drain time.Duration) error {
 // withOutputs routes the pipeline's alerts to the destinations, reopens
 // files and restarts kept-alive programs on SIGUSR1 (log rotation), and
 // returns the function that drains and closes them.
-func withOutputs(cfg *pipeline.Config, outs *liveOutputs, jsonOut bool, stderr io.Writer, log *slog.Logger) func() {
-	cfg.Emit = func(line string, pri priority.Priority, rule string) {
-		outs.Emit(output.Message{Line: []byte(line), Priority: pri, Rule: rule, JSON: jsonOut})
+func withOutputs(cfg *pipeline.Config, outs *liveOutputs, stderr io.Writer, log *slog.Logger) func() {
+	cfg.Emit = func(line string, pri priority.Priority, rule string, json bool) {
+		outs.Emit(output.Message{Line: []byte(line), Priority: pri, Rule: rule, JSON: json})
 	}
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)

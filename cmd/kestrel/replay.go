@@ -29,11 +29,9 @@ events before the damage).`,
 	}
 }
 
-// pipelineConfig is the pipeline's configuration from the settings.
-func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline.Config {
-	return pipeline.Config{
-		Capture: st.source.CaptureFile,
-		Ruleset: rs,
+// alertFormat is the alert form the settings ask for.
+func alertFormat(st *settings) pipeline.AlertFormat {
+	return pipeline.AlertFormat{
 		Alerts: alert.Options{
 			TimeFormatISO8601:   st.outputs.TimeFormatISO8601,
 			IncludeOutput:       st.outputs.IncludeOutput,
@@ -42,7 +40,18 @@ func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline
 			IncludeMessage:      st.outputs.IncludeMessage,
 			Hostname:            alert.Hostname(),
 		},
-		JSON:     st.engine.JSONOutput,
+		JSON: st.engine.JSONOutput,
+	}
+}
+
+// pipelineConfig is the pipeline's configuration from the settings.
+func pipelineConfig(stdout io.Writer, st *settings, rs *engine.Ruleset) pipeline.Config {
+	format := alertFormat(st)
+	return pipeline.Config{
+		Capture:  st.source.CaptureFile,
+		Ruleset:  rs,
+		Alerts:   format.Alerts,
+		JSON:     format.JSON,
 		Out:      stdout,
 		Buffered: st.outputs.Buffered,
 		Drops: pipeline.DropConfig{
@@ -58,7 +67,7 @@ func runReplay(stdout, stderr io.Writer, st *settings, rs *engine.Ruleset) error
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	closeOutputs := withOutputs(&cfg, outs, st.engine.JSONOutput, stderr, st.log)
+	closeOutputs := withOutputs(&cfg, outs, stderr, st.log)
 	stats, err := pipeline.RunCapture(cfg)
 	closeOutputs()
 	fmt.Fprint(stderr, stats.Summary())

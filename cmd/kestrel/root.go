@@ -273,22 +273,18 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 
 // restartOnlyChanges names the configuration sections that differ between
 // the settings read at start and reloaded ones but are only read at start:
-// the alert format, the container engines, logging, the event source and
+// buffered_outputs, the container engines, logging, the event source and
 // the drop monitor. (Rules files, priority, rules selections,
-// rule_matching, append_output, static_fields, base_syscalls, the outputs
+// rule_matching, append_output, static_fields, base_syscalls, the alert
+// format (json_output and its options, time_format_iso_8601), the outputs
 // with outputs_queue, and the web server apply on reload.)
 func restartOnlyChanges(cur, next *settings) []string {
-	format := func(o config.Outputs) config.Outputs {
-		o.Append, o.SuggestedOutput = nil, false
-		return o
-	}
 	var keys []string
 	for _, c := range []struct {
 		key     string
 		changed bool
 	}{
-		{"json_output", cur.engine.JSONOutput != next.engine.JSONOutput},
-		{"json_*/time_format_iso_8601/buffered_outputs", !reflect.DeepEqual(format(cur.outputs), format(next.outputs))},
+		{"buffered_outputs", cur.outputs.Buffered != next.outputs.Buffered},
 		{"plugins.container", !reflect.DeepEqual(cur.engines, next.engines)},
 		{"log_*", !reflect.DeepEqual(cur.logging, next.logging)},
 		{"engine", !reflect.DeepEqual(cur.source, next.source)},

@@ -64,6 +64,9 @@ type Config struct {
 type Rules struct {
 	Ruleset  *engine.Ruleset
 	Syscalls event.SyscallSet
+	// Format, when set, is the alert form from now on (json_output and
+	// its options changed); nil keeps the current one.
+	Format *pipeline.AlertFormat
 	// Done, if set, receives the outcome of the reload.
 	Done chan<- error
 }
@@ -125,6 +128,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	rules := &atomic.Pointer[engine.Ruleset]{}
 	rules.Store(pcfg.Ruleset)
 	pcfg.Rules = rules
+	format := pcfg.Format
+	if format == nil {
+		format = &atomic.Pointer[pipeline.AlertFormat]{}
+		format.Store(&pipeline.AlertFormat{Alerts: pcfg.Alerts, JSON: pcfg.JSON})
+		pcfg.Format = format
+	}
 	if cfg.Reload != nil {
 		reloadCtx, stopReload := context.WithCancel(ctx)
 		defer stopReload()
@@ -137,6 +146,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					unsupported, err := p.SetSyscalls(r.Syscalls)
 					if err == nil {
 						rules.Store(r.Ruleset)
+						if r.Format != nil {
+							format.Store(r.Format)
+						}
 						if cfg.Unsupported != nil && !unsupported.IsEmpty() {
 							cfg.Unsupported(unsupported)
 						}

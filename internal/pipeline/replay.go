@@ -40,12 +40,16 @@ type Config struct {
 	Alerts alert.Options
 	// JSON selects Falco's JSON alert form (json_output).
 	JSON bool
+	// Format, when set, replaces Alerts and JSON and may be swapped while
+	// the pipeline runs (a configuration reload): alerts take the new
+	// form from the next match on.
+	Format *atomic.Pointer[AlertFormat]
 	// Out receives one alert per line (unless Emit is set).
 	Out io.Writer
 	// Emit, when set, receives each formatted alert (text line or JSON
-	// object) and internal message instead of Out: the alert outputs,
-	// which queue them for their destinations without blocking.
-	Emit func(line string, pri priority.Priority, rule string)
+	// object, as json says) and internal message instead of Out: the alert
+	// outputs, which queue them for their destinations without blocking.
+	Emit func(line string, pri priority.Priority, rule string, json bool)
 	// Buffered keeps alerts in a buffer flushed at the end
 	// (buffered_outputs); by default each alert is flushed at once.
 	Buffered bool
@@ -53,6 +57,13 @@ type Config struct {
 	Drops DropConfig
 	// State tunes the state tables.
 	State state.Options
+}
+
+// AlertFormat is the form of the alerts: Falco's text or JSON
+// (json_output) and the options of both.
+type AlertFormat struct {
+	Alerts alert.Options
+	JSON   bool
 }
 
 // Stats are the counts of a replay, for the summary.
@@ -179,9 +190,10 @@ func Run(cfg Config, src Source) (*Stats, error) {
 		st.Evaluated++
 		msg, stop := drops.check(ev.Ts())
 		if msg != nil {
-			line := msg.text(cfg.JSON, cfg.Alerts.Hostname)
+			format := cfg.format()
+			line := msg.text(format.JSON, format.Alerts.Hostname)
 			if cfg.Emit != nil {
-				cfg.Emit(line, priority.Debug, dropRule)
+				cfg.Emit(line, priority.Debug, dropRule, format.JSON)
 			} else {
 				writeLine(w, cfg, line)
 			}
@@ -196,14 +208,18 @@ func Run(cfg Config, src Source) (*Stats, error) {
 			}
 		}
 		matches = rs.Match(frame, ev, matches[:0])
+		if len(matches) == 0 {
+			continue
+		}
+		format := cfg.format()
 		for _, rule := range matches {
-			a := alert.New(rule, frame, ev.Ts(), cfg.Alerts)
+			a := alert.New(rule, frame, ev.Ts(), format.Alerts)
 			line := a.Text()
-			if cfg.JSON {
-				line = string(a.JSON(cfg.Alerts))
+			if format.JSON {
+				line = string(a.JSON(format.Alerts))
 			}
 			if cfg.Emit != nil {
-				cfg.Emit(line, rule.Priority, rule.Name)
+				cfg.Emit(line, rule.Priority, rule.Name, format.JSON)
 			} else {
 				writeLine(w, cfg, line)
 			}
@@ -220,6 +236,14 @@ func Run(cfg Config, src Source) (*Stats, error) {
 		err = nil
 	}
 	return st, err
+}
+
+// format is the alert form in force.
+func (cfg *Config) format() AlertFormat {
+	if cfg.Format != nil {
+		return *cfg.Format.Load()
+	}
+	return AlertFormat{Alerts: cfg.Alerts, JSON: cfg.JSON}
 }
 
 func writeLine(w *bufio.Writer, cfg Config, line string) {
