@@ -1,6 +1,7 @@
 package defaults_test
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,30 @@ func TestNetworkRulesLive(t *testing.T) {
 	// destructive arguments, and nothing is destroyed.
 	netScript(t, filepath.Join(tools, "rm"), "exit 0")
 	netScript(t, filepath.Join(tools, "dd"), "exit 0")
+
+	// An SSH agent's socket (any listener at such a path: the rule is
+	// about who connects), and another unix socket for the look-alike.
+	agentDir := filepath.Join(dir, "ssh-kestrel")
+	if err := os.Mkdir(agentDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	agentSock, otherSock := filepath.Join(agentDir, "agent.4242"), filepath.Join(dir, "other.sock")
+	for _, p := range []string{agentSock, otherSock} {
+		ln, err := net.Listen("unix", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() { // hang up at once: clients get an answer, not a wait
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
 
 	image := dockertest.Image(t, "kestrel-test/busybox:defaults-net")
 	id := dockertest.Run(t, image, []string{"--cap-add", "NET_ADMIN"}, "sleep", "60")
@@ -164,6 +189,12 @@ func TestNetworkRulesLive(t *testing.T) {
 		// Copy to removable media; look-alike: to a work directory.
 		run(t, "cp /etc/hostname "+media+"/loot")
 		run(t, "cp /etc/hostname "+dir+"/copy")
+		// A program connecting to an SSH agent's socket; look-alike: to
+		// another unix socket.
+		unixConnect := `python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' `
+		run(t, unixConnect+agentSock+" kestrel-agent-hit")
+		run(t, unixConnect+otherSock+" kestrel-agent-benign")
+		run(t, "SSH_AUTH_SOCK="+agentSock+" ssh-add -l >/dev/null 2>&1 || true") // look-alike: the SSH tools
 		run(t, `bash -c 'unset HISTFILE; : kestrel-hist-hit'`)
 		run(t, `bash -c 'echo "$HISTSIZE" >/dev/null; : kestrel-hist-benign'`)
 	})
@@ -219,6 +250,8 @@ func TestNetworkRulesLive(t *testing.T) {
 		{"Data copied to removable media", procIs(media), procIs(dir + "/copy")},
 		{"Audit rules deleted or auditing disabled", procIs("auditctl -D"), procIs("auditctl -l")},
 		{"Shell history disabled or cleared", procIs("kestrel-hist-hit"), procIs("kestrel-hist-benign")},
+		{"SSH agent socket used by another program", procIs("kestrel-agent-hit"), procIs("kestrel-agent-benign")},
+		{"SSH agent socket used by another program", procIs("kestrel-agent-hit"), procIs("ssh-add -l")},
 	}
 	for _, c := range checks {
 		if len(fired(as, c.rule, c.hit)) == 0 {
