@@ -28,6 +28,16 @@ command -v runc >/dev/null 2>&1 || need+=(runc)
 # and the system's ping as the benign user of a raw socket.
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 [ -x /usr/bin/ping ] || need+=(iputils-ping)
+# The default rules' live tests act as users and attackers do: a real
+# interpreter, SSH client and agent tool, downloader, debugger and the
+# process tools (each named here so that a minimal image gets them).
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v perl >/dev/null 2>&1 || need+=(perl)
+command -v ssh-add >/dev/null 2>&1 || need+=(openssh-client)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v pkill >/dev/null 2>&1 || need+=(procps)
+command -v useradd >/dev/null 2>&1 || need+=(passwd)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v git >/dev/null 2>&1 || need+=(git)
 
