@@ -68,7 +68,7 @@ func runLive(ctx context.Context, stdout, stderr io.Writer, st *settings, rs *en
 	m := metrics.New(Version)
 	m.RulesInForce(len(rs.Rules()))
 	web := &webServer{metrics: m, log: log}
-	if _, err := web.apply(st.web); err != nil {
+	if err := web.apply(st.web); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer web.close()
@@ -164,13 +164,9 @@ func applyDestinations(outs *liveOutputs, web *webServer, st *settings, log *slo
 	if changed, err := outs.Replace(st.dests, 5*time.Second); err != nil {
 		log.Error("outputs not changed, the previous ones stay in force", "error", err)
 	} else if changed {
-		var names []string
-		for _, s := range outs.current() {
-			names = append(names, s.Name)
-		}
-		log.Info("outputs changed", "outputs", strings.Join(names, ","))
+		log.Info("outputs changed", "outputs", strings.Join(outs.Names(), ","))
 	}
-	if _, err := web.apply(st.web); err != nil {
+	if err := web.apply(st.web); err != nil {
 		log.Error("web server not changed", "error", err)
 	}
 }
@@ -188,9 +184,9 @@ type webServer struct {
 // apply serves cfg unless it is already in force. The old server stops
 // first (the new one usually wants its port); when the new one cannot
 // start, the old configuration is served again and the error returned.
-func (w *webServer) apply(cfg config.Webserver) (bool, error) {
+func (w *webServer) apply(cfg config.Webserver) error {
 	if w.applied && cfg == w.cfg {
-		return false, nil
+		return nil
 	}
 	prev, hadPrev := w.cfg, w.applied
 	w.close()
@@ -199,9 +195,8 @@ func (w *webServer) apply(cfg config.Webserver) (bool, error) {
 		if perr := w.serve(prev); perr != nil {
 			w.log.Error("the previous web server cannot start again", "error", perr)
 		}
-		return false, err
 	}
-	return true, err
+	return err
 }
 
 func (w *webServer) serve(cfg config.Webserver) error {

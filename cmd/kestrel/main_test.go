@@ -19,7 +19,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kestrel-project/kestrel/internal/testutil"
 )
@@ -37,19 +36,22 @@ type liveRun struct {
 	t              *testing.T
 	stdout, stderr testutil.Buffer
 	cancel         context.CancelFunc
-	done           chan int
+	done           chan struct{} // closed when the CLI has returned code
+	code           int
 }
 
 // kestrelInBackground starts the CLI with args; stop ends it. -M in args
 // only bounds a run the test forgets to stop.
 func kestrelInBackground(t *testing.T, args ...string) *liveRun {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &liveRun{t: t, cancel: cancel, done: make(chan int, 1)}
-	go func() { r.done <- runContext(ctx, args, &r.stdout, &r.stderr) }()
+	r := &liveRun{t: t, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		r.code = runContext(ctx, args, &r.stdout, &r.stderr)
+		close(r.done)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-r.done
-		r.done <- 0 // for a stop after the cleanup's wait (never happens)
 	})
 	return r
 }
@@ -70,22 +72,23 @@ func (r *liveRun) waitOut(want string) {
 
 func (r *liveRun) waitFor(what string, b *testutil.Buffer, want string) {
 	r.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(b.String(), want) {
+	testutil.WaitUntilDesc(r.t, func() string {
+		return fmt.Sprintf("%q on %s:\n%s", want, what, r.stderr.String())
+	}, func() bool {
+		if strings.Contains(b.String(), want) {
+			return true
+		}
 		select {
-		case code := <-r.done:
-			r.done <- code
+		case <-r.done:
 			errOut := r.stderr.String()
 			if os.Getenv("KESTREL_REQUIRE_PRIVILEGED") == "" && strings.Contains(errOut, "the eBPF probe cannot run here") {
 				r.t.Skip("probe unavailable")
 			}
-			r.t.Fatalf("kestrel ended (exit %d) before its %s showed %q:\n%s", code, what, want, errOut)
-		case <-time.After(20 * time.Millisecond):
+			r.t.Fatalf("kestrel ended (exit %d) before its %s showed %q:\n%s", r.code, what, want, errOut)
+		default:
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("no %q on %s within 60 s:\n%s", want, what, r.stderr.String())
-		}
-	}
+		return false
+	})
 }
 
 // ready waits until the agent watches the host live.
@@ -97,9 +100,8 @@ func (r *liveRun) ready() {
 // stop ends the run as SIGTERM would and returns its exit code and stderr.
 func (r *liveRun) stop() (code int, stderr string) {
 	r.cancel()
-	code = <-r.done
-	r.done <- code
-	return code, r.stderr.String()
+	<-r.done
+	return r.code, r.stderr.String()
 }
 
 // webAddress is the address the web server listens on, from its log

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"os/signal"
 	"reflect"
@@ -63,18 +62,17 @@ func openOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (*ou
 }
 
 // liveOutputs holds the destinations in force; a configuration reload
-// replaces them. The counters of replaced sets are kept, by output name,
-// so that the exported counters and the exit summary never go back.
+// replaces them. Replaced sets are kept, closed, for their counters: the
+// exported counters and the exit summary add them up by output name, so
+// they never go back (reloads that change the outputs are rare, and a
+// closed set is a few small structs).
 type liveOutputs struct {
 	stdout io.Writer
 	log    *slog.Logger
 
-	mu       sync.RWMutex // write-held only to swap cur; Emit read-holds it
-	cur      *output.Outputs
-	dests    config.Destinations
-	draining []*output.Outputs       // replaced, still draining
-	retired  map[string]output.Stats // final counters of drained sets
-	names    []string                // every output name seen, first seen first
+	mu    sync.RWMutex // write-held only to swap the set in force; Emit read-holds it
+	dests config.Destinations
+	sets  []*output.Outputs // every set opened, the one in force last
 }
 
 func newLiveOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (*liveOutputs, error) {
@@ -82,30 +80,23 @@ func newLiveOutputs(stdout io.Writer, d config.Destinations, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
-	l := &liveOutputs{stdout: stdout, log: log, cur: outs, dests: d, retired: map[string]output.Stats{}}
-	l.noteNames(outs)
-	return l, nil
+	return &liveOutputs{stdout: stdout, log: log, dests: d, sets: []*output.Outputs{outs}}, nil
 }
 
-func (l *liveOutputs) noteNames(outs *output.Outputs) {
-	for _, s := range outs.Stats() {
-		if !slices.Contains(l.names, s.Name) {
-			l.names = append(l.names, s.Name)
-		}
-	}
-}
+// inForce is the set in force; the caller holds mu.
+func (l *liveOutputs) inForce() *output.Outputs { return l.sets[len(l.sets)-1] }
 
 // Emit hands m to the destinations in force; a message emitted while they
 // are being replaced goes to the old set, which drains it.
 func (l *liveOutputs) Emit(m output.Message) {
 	l.mu.RLock()
-	l.cur.Emit(m)
+	l.inForce().Emit(m)
 	l.mu.RUnlock()
 }
 
 func (l *liveOutputs) Reopen() {
 	l.mu.RLock()
-	l.cur.Reopen()
+	l.inForce().Reopen()
 	l.mu.RUnlock()
 }
 
@@ -125,30 +116,24 @@ func (l *liveOutputs) Replace(d config.Destinations, drain time.Duration) (bool,
 		return false, err
 	}
 	l.mu.Lock()
-	old := l.cur
-	l.cur, l.dests = next, d
-	l.draining = append(l.draining, old)
-	l.noteNames(next)
+	old := l.inForce()
+	l.sets, l.dests = append(l.sets, next), d
 	l.mu.Unlock()
 	if err := old.Close(drain); err != nil {
 		l.log.Error("replaced outputs not drained", "error", err)
 	}
-	l.mu.Lock()
-	l.draining = slices.DeleteFunc(l.draining, func(o *output.Outputs) bool { return o == old })
-	for _, s := range old.Stats() {
-		l.retired[s.Name] = addStats(l.retired[s.Name], s)
-	}
-	l.mu.Unlock()
 	return true, nil
 }
 
-func addStats(a, b output.Stats) output.Stats {
-	a.Name = b.Name
-	a.Sent += b.Sent
-	a.Failed += b.Failed
-	a.Dropped += b.Dropped
-	a.Queued += b.Queued
-	return a
+// Names are the names of the outputs in force.
+func (l *liveOutputs) Names() []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var names []string
+	for _, s := range l.inForce().Stats() {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // Stats returns the counters of every output name ever in force, the
@@ -156,16 +141,18 @@ func addStats(a, b output.Stats) output.Stats {
 func (l *liveOutputs) Stats() []output.Stats {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	byName := maps.Clone(l.retired)
-	for _, o := range append(slices.Clone(l.draining), l.cur) {
+	var out []output.Stats
+	for _, o := range l.sets {
 		for _, s := range o.Stats() {
-			byName[s.Name] = addStats(byName[s.Name], s)
-		}
-	}
-	out := make([]output.Stats, 0, len(l.names))
-	for _, n := range l.names {
-		if s, ok := byName[n]; ok {
-			out = append(out, s)
+			i := slices.IndexFunc(out, func(t output.Stats) bool { return t.Name == s.Name })
+			if i < 0 {
+				out = append(out, s)
+				continue
+			}
+			out[i].Sent += s.Sent
+			out[i].Failed += s.Failed
+			out[i].Dropped += s.Dropped
+			out[i].Queued += s.Queued
 		}
 	}
 	return out
@@ -174,7 +161,7 @@ func (l *liveOutputs) Stats() []output.Stats {
 // Close drains and closes the destinations in force.
 func (l *liveOutputs) Close(drain time.Duration) error {
 	l.mu.RLock()
-	cur := l.cur
+	cur := l.inForce()
 	l.mu.RUnlock()
 	return cur.Close(drain)
 }
@@ -213,11 +200,4 @@ func withOutputs(cfg *pipeline.Config, outs *liveOutputs, stderr io.Writer, log 
 			fmt.Fprintf(stderr, "Outputs: %s\n", strings.Join(parts, "; "))
 		}
 	}
-}
-
-// current returns the counters of the destinations in force only.
-func (l *liveOutputs) current() []output.Stats {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.cur.Stats()
 }

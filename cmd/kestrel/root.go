@@ -26,7 +26,7 @@ import (
 var Version = "0.1.0-dev"
 
 type rootOptions struct {
-	ctx         context.Context // the live agent stops when it ends
+	ctx         context.Context // from cobra (ExecuteContext): the live agent stops when it ends
 	rulesFiles  []string
 	configFile  string
 	overrides   []string
@@ -234,8 +234,9 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 	// SIGHUP, or a change to a watched file, reloads the configuration
 	// and the rules files: the settings that shape the ruleset apply at
 	// once (the probe's selection changes in place and the new rules apply
-	// from the next event), runLive puts the outputs and the web server in
-	// force, and the other changes are reported as waiting for a restart.
+	// from the next event), runLive puts the alert format, the outputs and
+	// the web server in force, and the other changes are reported as
+	// waiting for a restart.
 	reload := func() (*reloaded, error) {
 		nst, warnings, err := o.readConfig()
 		if err != nil {
@@ -264,11 +265,7 @@ func (o *rootOptions) run(stdout, stderr io.Writer) error {
 		}
 	}
 	watch = append(watch, st.configFiles...)
-	ctx := o.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return runLive(ctx, stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
+	return runLive(o.ctx, stdout, stderr, st, ruleset, sel, time.Duration(o.duration)*time.Second, reload, watch)
 }
 
 // restartOnlyChanges names the configuration sections that differ between

@@ -358,11 +358,8 @@ func TestCaptureLive(t *testing.T) {
 // is inner's.
 func flushFilter(t *testing.T, comp *engine.Compiler, inner engine.Cond) (engine.Cond, func()) {
 	t.Helper()
-	marker := filepath.Join(t.TempDir(), "kestrel-flush-marker")
-	if err := os.WriteFile(marker, []byte("x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	expr, err := lang.Parse(`evt.type = openat and fd.name = "` + marker + `"`)
+	marker := testutil.NewFlushMarker(t)
+	expr, err := lang.Parse(marker.Condition())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,9 +377,7 @@ func flushFilter(t *testing.T, comp *engine.Compiler, inner engine.Cond) (engine
 	}
 	flush := func() {
 		t.Helper()
-		if out, err := exec.Command("/bin/cat", marker).CombinedOutput(); err != nil {
-			t.Fatalf("flush marker: %v %s", err, out)
-		}
+		marker.Open(t)
 		select {
 		case <-seen:
 		case <-time.After(testutil.Deadline):

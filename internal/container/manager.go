@@ -272,20 +272,24 @@ func (m *Manager) removalMark() uint64 {
 func (m *Manager) removedSince(id string, mark uint64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.removedAfterLocked(id, mark)
+}
+
+func (m *Manager) removedAfterLocked(id string, mark uint64) bool {
 	at, removed := m.removedAt[id]
 	return removed && at > mark
 }
 
 // remember records metadata from the runtime of this rank (its place in
 // the runtime list), obtained when removalMark was asOf, and reports
-// whether it was kept: an answer about a container removed since is not; a container several
-// runtimes see (Docker's containers are containerd's too, in namespace
-// moby; CRI's are in k8s.io) keeps the answer of the runtime listed first,
-// which knows it best.
+// whether it was kept: an answer about a container removed since is not;
+// a container several runtimes see (Docker's containers are containerd's
+// too, in namespace moby; CRI's are in k8s.io) keeps the answer of the
+// runtime listed first, which knows it best.
 func (m *Manager) remember(c *Info, rank int, asOf uint64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if at, removed := m.removedAt[c.ID]; removed && at > asOf {
+	if m.removedAfterLocked(c.ID, asOf) {
 		return false // removed after this answer was obtained
 	}
 	if _, ok := m.known[c.ID]; ok {

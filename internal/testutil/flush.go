@@ -32,24 +32,35 @@ func NewFlushMarker(t testing.TB) FlushMarker {
 	return m
 }
 
+// Condition is true for the child's open of the marker.
+func (m FlushMarker) Condition() string {
+	return `evt.type = openat and fd.name = "` + m.Path + `"`
+}
+
 // Rule is the marker's rule, in the rules language.
 func (m FlushMarker) Rule() string {
 	return fmt.Sprintf(`
 - rule: %s
   desc: the live test harness's marker, opened by a child once the test's actions are done
-  condition: evt.type = openat and fd.name = "%s"
+  condition: %s
   output: flush marker %%fd.name
   priority: DEBUG
-`, FlushRuleName, m.Path)
+`, FlushRuleName, m.Condition())
+}
+
+// Open has a child open the marker (the agent ignores its own opens).
+func (m FlushMarker) Open(t testing.TB) {
+	t.Helper()
+	if out, err := exec.Command("/bin/cat", m.Path).CombinedOutput(); err != nil {
+		t.Fatalf("flush marker: %v %s", err, out)
+	}
 }
 
 // Flush has a child open the marker and waits until the agent's JSON
 // alerts (alerts returns them so far) hold the marker's.
 func (m FlushMarker) Flush(t testing.TB, alerts func() string) {
 	t.Helper()
-	if out, err := exec.Command("/bin/cat", m.Path).CombinedOutput(); err != nil {
-		t.Fatalf("flush marker: %v %s", err, out)
-	}
+	m.Open(t)
 	WaitUntil(t, "flush marker alert (the agent is behind or lost events)", func() bool {
 		return strings.Contains(alerts(), `"rule":"`+FlushRuleName+`"`)
 	})
